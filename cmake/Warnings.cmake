@@ -1,0 +1,5 @@
+# Strict warnings for mcsec's own targets only (never for third-party headers).
+add_library(mcsec_warnings INTERFACE)
+target_compile_options(mcsec_warnings INTERFACE
+    -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+    -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Wnull-dereference)

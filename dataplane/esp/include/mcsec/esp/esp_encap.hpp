@@ -1,0 +1,42 @@
+// ESP tunnel-mode encapsulation for group SAs (RFC 4303, RFC 4106, RFC 5374, RFC 6054), in
+// place in the packet buffer: outer IP header + ESP header + IV are prepended into the
+// headroom, padding + pad length + next header + ICV are appended into the tailroom, and the
+// inner packet plus trailer is encrypted by the crypto engine in one burst.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "mcsec/crypto/aead.hpp"
+#include "mcsec/esp/burst.hpp"
+#include "mcsec/esp/drop_reason.hpp"
+#include "mcsec/esp/packet_buffer.hpp"
+#include "mcsec/esp/security_association.hpp"
+
+namespace mcsec::esp {
+
+// Bytes of headroom and tailroom an outbound packet needs on top of the inner packet.
+inline constexpr uint32_t kEncapMaxHeadroom = kIpv6HeaderLen + kEspHeaderLen + kEspIvLen;
+inline constexpr uint32_t kEncapMaxTailroom = 3 + kEspTrailerLen + kEspIcvLen;
+
+class EspEncap {
+  public:
+    explicit EspEncap(crypto::AeadEngine& engine) : engine_(engine) {}
+
+    // Encapsulates pkts[i] (an inner IPv4/IPv6 packet) with sas[i]. On return pkts[0..n) are
+    // ESP packets for the black port and pkts[n..) were dropped, with reasons[n..); the
+    // reasons are also counted in drops(). sas is reordered along with pkts.
+    uint32_t process(std::span<PacketBuffer*> pkts, std::span<OutboundSa*> sas,
+                     std::span<DropReason> reasons, uint64_t now_seconds);
+
+    const DropCounters& drops() const { return drops_; }
+
+  private:
+    uint32_t process_chunk(std::span<PacketBuffer*> pkts, std::span<OutboundSa*> sas,
+                           std::span<DropReason> reasons, uint64_t now_seconds);
+
+    crypto::AeadEngine& engine_;
+    DropCounters drops_;
+};
+
+}  // namespace mcsec::esp

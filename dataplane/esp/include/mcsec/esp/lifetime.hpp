@@ -1,0 +1,45 @@
+// SA lifetimes (RFC 4301 section 4.4.2.1): soft limits ask for a rekey, hard limits make the SA
+// unusable. Each of time, bytes and packets can be limited; 0 means no limit.
+#pragma once
+
+#include <cstdint>
+
+namespace mcsec::esp {
+
+struct LifetimeLimits {
+    uint64_t soft_seconds = 0;
+    uint64_t hard_seconds = 0;
+    uint64_t soft_bytes = 0;
+    uint64_t hard_bytes = 0;
+    uint64_t soft_packets = 0;
+    uint64_t hard_packets = 0;
+};
+
+enum class LifetimeStatus : uint8_t { Ok, Soft, Hard };
+
+// What an SA has used so far. Bytes are inner (plaintext) packet bytes.
+struct LifetimeUsage {
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
+};
+
+inline bool limit_reached(uint64_t limit, uint64_t used) {
+    return limit != 0 && used >= limit;
+}
+
+inline LifetimeStatus evaluate_lifetime(const LifetimeLimits& limits, const LifetimeUsage& usage,
+                                        uint64_t age_seconds) {
+    if (limit_reached(limits.hard_packets, usage.packets) ||
+        limit_reached(limits.hard_bytes, usage.bytes) ||
+        limit_reached(limits.hard_seconds, age_seconds)) {
+        return LifetimeStatus::Hard;
+    }
+    if (limit_reached(limits.soft_packets, usage.packets) ||
+        limit_reached(limits.soft_bytes, usage.bytes) ||
+        limit_reached(limits.soft_seconds, age_seconds)) {
+        return LifetimeStatus::Soft;
+    }
+    return LifetimeStatus::Ok;
+}
+
+}  // namespace mcsec::esp

@@ -1,0 +1,141 @@
+// Group security associations (RFC 5374) as the ESP stages use them.
+//
+// One group SA (SPI, key, salt) is shared by every member of a multicast group. Each member
+// sends with its own RFC 6054 sender ID, so the AES-GCM IV of every packet is
+//     IV (64 bits) = sender ID (16 bits) || per-sender counter (48 bits)
+// and the counter is the packet's 64-bit ESP sequence number. Two senders can therefore never
+// produce the same (key, IV) pair, and one counter serves both purposes. Receivers keep one
+// replay window per (SA, sender ID).
+//
+// OutboundSa is what this appliance sends with; InboundSa is what it accepts. Both are built
+// from one GroupSaParams. Fields marked "dataplane-written" are the only ones the fast path
+// changes; everything else is set when the SA is created.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "mcsec/crypto/aead.hpp"
+#include "mcsec/esp/ip_header.hpp"
+#include "mcsec/esp/lifetime.hpp"
+#include "mcsec/esp/replay_window.hpp"
+
+namespace mcsec::esp {
+
+inline constexpr uint32_t kEspHeaderLen = 8;  // SPI + sequence number
+inline constexpr uint32_t kEspIvLen = 8;      // RFC 4106 explicit IV
+inline constexpr uint32_t kEspIcvLen = static_cast<uint32_t>(crypto::kGcmTagLen);
+inline constexpr uint32_t kEspTrailerLen = 2;  // pad length + next header
+inline constexpr uint32_t kSaltLen = 4;
+inline constexpr uint32_t kSenderIdBits = 16;
+inline constexpr uint32_t kIvCounterBits = 64 - kSenderIdBits;
+// Largest sequence number a sender may use: 2^32-1 without ESN (RFC 4303: never cycle), and
+// with ESN the 48 bits of the IV counter. The next packet after it forces a rekey.
+inline constexpr uint64_t kMaxSeqNoEsn = 0xffffffffULL;
+inline constexpr uint64_t kMaxSeqEsn = (uint64_t{1} << kIvCounterBits) - 1;
+inline constexpr uint32_t kDefaultMaxSenders = 64;
+
+// Source selector of an inbound SA: inner packets must come from this prefix.
+struct SourcePrefix {
+    IpAddress address;
+    uint8_t length = 0;  // in bits of the 16-byte form (IPv4 /24 is 96 + 24 = 120)
+    bool contains(const IpAddress& a) const;
+};
+
+struct GroupSaParams {
+    uint32_t spi = 0;
+    crypto::AeadAlgorithm algorithm = crypto::AeadAlgorithm::AesGcm128;
+    std::span<const uint8_t> key;  // key_length(algorithm) bytes
+    std::array<uint8_t, kSaltLen> salt{};
+    bool esn = true;
+
+    IpAddress red_group;                     // inner destination the SA protects (selector)
+    std::optional<SourcePrefix> red_source;  // optional inner source selector
+    IpAddress tunnel_destination;            // outer destination: red_group or a black group
+    IpAddress tunnel_source;                 // outer source: this appliance's black address
+    uint8_t outer_ttl = 64;
+    bool copy_dscp = true;  // RFC 4301: copy DSCP to the outer header
+
+    uint16_t sender_id = 1;  // this appliance's RFC 6054 sender ID (outbound)
+    uint32_t replay_window = 1024;
+    bool replay_check = true;  // off only for replaying captures in benchmarks
+    uint32_t max_senders = kDefaultMaxSenders;
+    LifetimeLimits lifetime;
+    uint64_t created_at_seconds = 0;
+};
+
+struct OutboundSa {
+    uint32_t spi = 0;
+    std::array<uint8_t, kSaltLen> salt{};
+    std::unique_ptr<crypto::AeadKey> key;
+    bool esn = true;
+    uint16_t sender_id = 0;
+    uint64_t max_seq = kMaxSeqEsn;
+
+    IpAddress red_group;
+    IpFamily outer_family = IpFamily::V4;
+    IpAddress tunnel_source;
+    IpAddress tunnel_destination;
+    uint8_t outer_ttl = 64;
+    bool copy_dscp = true;
+    LifetimeLimits lifetime;
+    uint64_t created_at_seconds = 0;
+
+    // dataplane-written
+    alignas(64) uint64_t last_seq = 0;  // sequence number of the last packet sent
+    uint16_t ipv4_id = 0;
+    LifetimeUsage usage;
+    bool soft_expired = false;  // rekey wanted
+    bool hard_expired = false;  // SA must not be used any more
+};
+
+// One replay window per sender ID of an inbound SA. Windows are allocated when the SA is
+// created; a sender gets one the first time a packet from it authenticates.
+class SenderWindows {
+  public:
+    SenderWindows(uint32_t max_senders, uint32_t window_size);
+    ReplayWindow* find(uint16_t sender_id);
+    ReplayWindow* find_or_add(uint16_t sender_id);  // nullptr when all windows are taken
+    uint32_t count() const { return used_; }
+
+  private:
+    uint32_t slot_of(uint16_t sender_id) const;
+
+    std::vector<int32_t> index_;  // open addressing: -1 empty, else a window number
+    std::vector<uint16_t> sender_ids_;
+    std::vector<ReplayWindow> windows_;
+    uint32_t used_ = 0;
+};
+
+struct InboundSa {
+    uint32_t spi = 0;
+    std::array<uint8_t, kSaltLen> salt{};
+    std::unique_ptr<crypto::AeadKey> key;
+    bool esn = true;
+    bool replay_check = true;
+    IpAddress tunnel_destination;  // SAD key together with the SPI
+    IpAddress red_group;           // inbound policy: inner destination must be this group
+    std::optional<SourcePrefix> red_source;
+    LifetimeLimits lifetime;
+    uint64_t created_at_seconds = 0;
+
+    // dataplane-written
+    alignas(64) LifetimeUsage usage;
+    bool soft_expired = false;
+    bool hard_expired = false;
+    SenderWindows senders;
+
+    InboundSa(uint32_t max_senders, uint32_t window_size) : senders(max_senders, window_size) {}
+};
+
+// Builds the two halves of a group SA with `engine`'s key schedule. Returns nullptr if the key
+// length does not match the algorithm.
+std::unique_ptr<OutboundSa> make_outbound_sa(crypto::AeadEngine& engine,
+                                             const GroupSaParams& params);
+std::unique_ptr<InboundSa> make_inbound_sa(crypto::AeadEngine& engine, const GroupSaParams& params);
+
+}  // namespace mcsec::esp
