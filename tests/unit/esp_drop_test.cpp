@@ -366,6 +366,14 @@ TEST_F(EspDrops, EsnRolloverEndToEnd) {
     EXPECT_EQ(out_->last_seq, 0xffffffffULL + 7);
 }
 
+TEST_F(EspDrops, LateJoinerSynchronisesOnTheSendersEsnFromTheIv) {
+    // The sender is far past 2^32 when this receiver sees its first packet.
+    out_->last_seq = (uint64_t{7} << 32) + 100;
+    EXPECT_EQ(decap_one(valid_packet()), DropReason::Count);
+    EXPECT_EQ(in_->senders.find(7)->top(), (uint64_t{7} << 32) + 101);
+    EXPECT_EQ(decap_one(valid_packet()), DropReason::Count);
+}
+
 TEST(DropReasonTable, EveryReasonHasAUniqueCounterNameAndText) {
     std::set<std::string_view> names;
     for (size_t i = 0; i < kDropReasonCount; ++i) {

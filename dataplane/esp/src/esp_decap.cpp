@@ -102,7 +102,17 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
         // A sender we have no window for yet can only be checked after the ICV verifies: its
         // window is created then, so forged packets cannot use up the SA's windows.
         const ReplayWindow* window = sa->senders.find(s.sender_id);
-        s.seq = sa->esn && window != nullptr ? window->infer_esn(seq_low) : seq_low;
+        if (!sa->esn) {
+            s.seq = seq_low;
+        } else if (window != nullptr) {
+            s.seq = window->infer_esn(seq_low);  // RFC 4303 Appendix A2.2
+        } else {
+            // No state for this sender yet (we joined late or restarted): the RFC 6054 IV
+            // counter carries the sender's full sequence number, so take the high half from
+            // it. A wrong guess only fails the ICV, since the high half is in the AAD.
+            const uint64_t iv_counter = iv & kMaxSeqEsn;
+            s.seq = (iv_counter & ~uint64_t{0xffffffff}) | seq_low;
+        }
         if (sa->replay_check && window != nullptr && !window->check(s.seq)) {
             drop(i, DropReason::Replay);
             continue;
