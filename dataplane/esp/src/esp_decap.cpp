@@ -11,14 +11,6 @@ namespace {
 // Smallest ESP payload that can be valid: header, IV, pad length + next header, ICV.
 constexpr uint32_t kMinEspLength = kEspHeaderLen + kEspIvLen + kEspTrailerLen + kEspIcvLen;
 
-struct DecapScratch {
-    uint8_t nonce[crypto::kGcmNonceLen];
-    uint8_t aad[12];
-    uint64_t seq;
-    uint16_t sender_id;
-    uint32_t outer_header_length;
-};
-
 // RFC 4303 section 2.4: padding bytes are 1, 2, 3, ... A receiver that checks them rejects
 // packets a sender built differently from the RFC's default, which we accept as the price of
 // catching corruption that the ICV cannot (there is none: this runs after the ICV verified).
@@ -42,9 +34,9 @@ uint32_t EspDecap::process(std::span<PacketBuffer*> pkts, std::span<InboundSa*> 
 uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<InboundSa*> sas,
                                  std::span<DropReason> reasons, uint64_t now_seconds) {
     const auto n = static_cast<uint32_t>(pkts.size());
-    BurstStatus status[kMaxBurst];
-    DecapScratch scratch[kMaxBurst];
-    crypto::AeadOp ops[kMaxBurst];
+    BurstStatus* status = status_.data();
+    Scratch* scratch = scratch_.data();
+    crypto::AeadOp* ops = ops_.data();
     uint32_t op_count = 0;
 
     auto drop = [&](uint32_t i, DropReason reason) {
@@ -96,7 +88,7 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
             continue;
         }
 
-        DecapScratch& s = scratch[i];
+        Scratch& s = scratch[i];
         const uint64_t iv = load_be64(esp + kEspHeaderLen);
         s.sender_id = static_cast<uint16_t>(iv >> kIvCounterBits);
         // A sender we have no window for yet can only be checked after the ICV verifies: its
@@ -122,23 +114,19 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
             continue;
         }
 
-        std::memcpy(s.nonce, sa->salt.data(), kSaltLen);
-        std::memcpy(s.nonce + kSaltLen, esp + kEspHeaderLen, kEspIvLen);
-        store_be32(s.aad, spi);
-        uint32_t aad_len = 8;
+        write_nonce(s.gcm.nonce, load_salt(sa->salt.data()), iv);
+        const uint32_t aad_len = sa->esn ? 12 : 8;
         if (sa->esn) {
-            store_be32(s.aad + 4, static_cast<uint32_t>(s.seq >> 32));
-            store_be32(s.aad + 8, seq_low);
-            aad_len = 12;
+            write_aad(s.gcm.aad, spi, static_cast<uint32_t>(s.seq >> 32), seq_low);
         } else {
-            store_be32(s.aad + 4, seq_low);
+            write_aad(s.gcm.aad, spi, seq_low, 0);
         }
         s.outer_header_length = outer.header_length;
 
         crypto::AeadOp& op = ops[op_count++];
         op.key = sa->key.get();
-        op.nonce = s.nonce;
-        op.aad = s.aad;
+        op.nonce = s.gcm.nonce;
+        op.aad = s.gcm.aad;
         op.aad_len = aad_len;
         op.data = esp + kEspHeaderLen + kEspIvLen;
         op.len = esp_length - kEspHeaderLen - kEspIvLen - kEspIcvLen;
@@ -156,7 +144,7 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
         const crypto::AeadOp& op = ops[k];
         const uint32_t i = op.user_index;
         InboundSa& sa = *sas[i];
-        const DecapScratch& s = scratch[i];
+        const Scratch& s = scratch[i];
         if (!op.ok) {
             drop(i, DropReason::IcvMismatch);
             continue;

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "mcsec/esp/byte_order.hpp"
+#include "mcsec/esp/outer_header.hpp"
 
 namespace mcsec::esp {
 
@@ -17,40 +18,6 @@ constexpr uint32_t padding_for(uint32_t inner_length) {
 // RFC 4303 default padding contents: 1, 2, 3, ...
 constexpr uint8_t kPadBytes[4] = {1, 2, 3, 4};
 
-// RFC 6040 normal mode: the outer header copies the inner ECN field; RFC 4301 copies the DSCP
-// unless the operator asked for it to be cleared.
-uint8_t outer_traffic_class(const OutboundSa& sa, uint8_t inner_tc) {
-    return sa.copy_dscp ? inner_tc : static_cast<uint8_t>(inner_tc & 0x03);
-}
-
-void write_outer_ipv4(uint8_t* h, OutboundSa& sa, uint8_t traffic_class, uint32_t total) {
-    h[0] = 0x45;
-    h[1] = traffic_class;
-    store_be16(h + 2, static_cast<uint16_t>(total));
-    store_be16(h + 4, sa.ipv4_id++);
-    store_be16(h + 6, 0);  // may be fragmented on the black side (MTU policy comes with the port)
-    h[8] = sa.outer_ttl;
-    h[9] = kIpProtoEsp;
-    store_be16(h + 10, 0);
-    std::memcpy(h + 12, sa.tunnel_source.v4_bytes(), 4);
-    std::memcpy(h + 16, sa.tunnel_destination.v4_bytes(), 4);
-    store_be16(h + 10, internet_checksum(h, kIpv4HeaderLen));
-}
-
-void write_outer_ipv6(uint8_t* h, const OutboundSa& sa, uint8_t traffic_class, uint32_t total) {
-    store_be32(h, 0x60000000u | uint32_t{traffic_class} << 20);  // flow label 0
-    store_be16(h + 4, static_cast<uint16_t>(total - kIpv6HeaderLen));
-    h[6] = kIpProtoEsp;
-    h[7] = sa.outer_ttl;
-    std::memcpy(h + 8, sa.tunnel_source.bytes.data(), 16);
-    std::memcpy(h + 24, sa.tunnel_destination.bytes.data(), 16);
-}
-
-struct EncapScratch {
-    uint8_t nonce[crypto::kGcmNonceLen];
-    uint8_t aad[12];
-};
-
 }  // namespace
 
 uint32_t EspEncap::process(std::span<PacketBuffer*> pkts, std::span<OutboundSa*> sas,
@@ -64,10 +31,9 @@ uint32_t EspEncap::process(std::span<PacketBuffer*> pkts, std::span<OutboundSa*>
 uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<OutboundSa*> sas,
                                  std::span<DropReason> reasons, uint64_t now_seconds) {
     const auto n = static_cast<uint32_t>(pkts.size());
-    BurstStatus status[kMaxBurst];
-    EncapScratch scratch[kMaxBurst];
-    crypto::AeadOp ops[kMaxBurst];
-    uint32_t inner_lengths[kMaxBurst];
+    BurstStatus* status = status_.data();
+    Scratch* scratch = scratch_.data();
+    crypto::AeadOp* ops = ops_.data();
     uint32_t op_count = 0;
 
     auto drop = [&](uint32_t i, DropReason reason) {
@@ -102,8 +68,7 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
         }
         if (life == LifetimeStatus::Soft) sa.soft_expired = true;
 
-        const uint32_t outer_header_length =
-            sa.outer_family == IpFamily::V4 ? kIpv4HeaderLen : kIpv6HeaderLen;
+        const uint32_t outer_header_length = sa.outer_header_length;
         const uint32_t pad = padding_for(inner_length);
         const uint32_t head = outer_header_length + kEspHeaderLen + kEspIvLen;
         const uint32_t tail = pad + kEspTrailerLen + kEspIcvLen;
@@ -136,37 +101,30 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
         store_be64(esp + kEspHeaderLen, iv);
 
         uint8_t* outer = p.prepend(outer_header_length);
-        const uint8_t tc = outer_traffic_class(sa, inner.traffic_class);
-        if (sa.outer_family == IpFamily::V4) {
-            write_outer_ipv4(outer, sa, tc, p.length());
-        } else {
-            write_outer_ipv6(outer, sa, tc, p.length());
-        }
+        write_outer_header(outer, sa, outer_traffic_class(sa, inner.traffic_class), p.length());
 
         // RFC 4106 section 4: nonce = salt || IV. Section 5: AAD = SPI || [seq high] || seq low.
-        EncapScratch& s = scratch[i];
-        std::memcpy(s.nonce, sa.salt.data(), kSaltLen);
-        std::memcpy(s.nonce + kSaltLen, esp + kEspHeaderLen, kEspIvLen);
-        store_be32(s.aad, sa.spi);
-        uint32_t aad_len = 8;
+        Scratch& s = scratch[i];
+        write_nonce(s.gcm.nonce, load_salt(sa.salt.data()), iv);
+        const auto seq_high = static_cast<uint32_t>(seq >> 32);
+        const auto seq_low = static_cast<uint32_t>(seq);
+        const uint32_t aad_len = sa.esn ? 12 : 8;
         if (sa.esn) {
-            store_be32(s.aad + 4, static_cast<uint32_t>(seq >> 32));
-            store_be32(s.aad + 8, static_cast<uint32_t>(seq));
-            aad_len = 12;
+            write_aad(s.gcm.aad, sa.spi, seq_high, seq_low);
         } else {
-            store_be32(s.aad + 4, static_cast<uint32_t>(seq));
+            write_aad(s.gcm.aad, sa.spi, seq_low, 0);
         }
 
         crypto::AeadOp& op = ops[op_count++];
         op.key = sa.key.get();
-        op.nonce = s.nonce;
-        op.aad = s.aad;
+        op.nonce = s.gcm.nonce;
+        op.aad = s.gcm.aad;
         op.aad_len = aad_len;
         op.data = esp + kEspHeaderLen + kEspIvLen;
         op.len = inner_length + pad + kEspTrailerLen;
         op.tag = icv;
         op.user_index = i;
-        inner_lengths[i] = inner_length;
+        s.inner_length = inner_length;
         status[i] = {true, DropReason::Count};
     }
 
@@ -182,7 +140,7 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
         }
         OutboundSa& sa = *sas[i];
         ++sa.usage.packets;
-        sa.usage.bytes += inner_lengths[i];
+        sa.usage.bytes += scratch[i].inner_length;
     }
 
     return partition_burst<OutboundSa*>(pkts, sas, {status, n}, reasons);

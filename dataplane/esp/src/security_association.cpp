@@ -2,6 +2,8 @@
 
 #include <bit>
 
+#include "mcsec/esp/outer_header.hpp"
+
 namespace mcsec::esp {
 
 bool SourcePrefix::contains(const IpAddress& a) const {
@@ -65,6 +67,7 @@ std::unique_ptr<OutboundSa> make_outbound_sa(crypto::AeadEngine& engine,
     sa->copy_dscp = params.copy_dscp;
     sa->lifetime = params.lifetime;
     sa->created_at_seconds = params.created_at_seconds;
+    build_outer_template(*sa);
     return sa;
 }
 

@@ -126,8 +126,7 @@ class IpsecMbEngine final : public AeadEngine {
                 op->ok = completed;
             } else {
                 op->ok =
-                    completed && constant_time_equal(static_cast<const uint8_t*>(job->user_data2),
-                                                     op->tag, kGcmTagLen);
+                    completed && tags_equal(static_cast<const uint8_t*>(job->user_data2), op->tag);
             }
         }
     }

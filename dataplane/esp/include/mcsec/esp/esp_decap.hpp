@@ -5,12 +5,14 @@
 // every read is bounds-checked and every failure has its own drop reason.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 
 #include "mcsec/crypto/aead.hpp"
 #include "mcsec/esp/burst.hpp"
 #include "mcsec/esp/drop_reason.hpp"
+#include "mcsec/esp/gcm_nonce.hpp"
 #include "mcsec/esp/packet_buffer.hpp"
 #include "mcsec/esp/sad.hpp"
 
@@ -32,9 +34,21 @@ class EspDecap {
     uint32_t process_chunk(std::span<PacketBuffer*> pkts, std::span<InboundSa*> sas,
                            std::span<DropReason> reasons, uint64_t now_seconds);
 
+    // Per-chunk scratch lives in the stage object (one per lcore), not on the stack, so it
+    // is not re-initialised on every burst.
+    struct Scratch {
+        GcmInputs gcm;
+        uint64_t seq;
+        uint16_t sender_id;
+        uint32_t outer_header_length;
+    };
+
     crypto::AeadEngine& engine_;
     const Sad& sad_;
     DropCounters drops_;
+    std::array<BurstStatus, kMaxBurst> status_{};
+    std::array<Scratch, kMaxBurst> scratch_{};
+    std::array<crypto::AeadOp, kMaxBurst> ops_{};
 };
 
 }  // namespace mcsec::esp

@@ -4,12 +4,14 @@
 // inner packet plus trailer is encrypted by the crypto engine in one burst.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 
 #include "mcsec/crypto/aead.hpp"
 #include "mcsec/esp/burst.hpp"
 #include "mcsec/esp/drop_reason.hpp"
+#include "mcsec/esp/gcm_nonce.hpp"
 #include "mcsec/esp/packet_buffer.hpp"
 #include "mcsec/esp/security_association.hpp"
 
@@ -35,8 +37,18 @@ class EspEncap {
     uint32_t process_chunk(std::span<PacketBuffer*> pkts, std::span<OutboundSa*> sas,
                            std::span<DropReason> reasons, uint64_t now_seconds);
 
+    // Per-chunk scratch lives in the stage object (one per lcore), not on the stack, so it
+    // is not re-initialised on every burst.
+    struct Scratch {
+        GcmInputs gcm;
+        uint32_t inner_length;
+    };
+
     crypto::AeadEngine& engine_;
     DropCounters drops_;
+    std::array<BurstStatus, kMaxBurst> status_{};
+    std::array<Scratch, kMaxBurst> scratch_{};
+    std::array<crypto::AeadOp, kMaxBurst> ops_{};
 };
 
 }  // namespace mcsec::esp

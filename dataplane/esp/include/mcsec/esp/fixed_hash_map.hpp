@@ -14,7 +14,9 @@ template <typename Key, typename Value, typename Hash>
 class FixedHashMap {
   public:
     explicit FixedHashMap(uint32_t capacity)
-        : slots_(std::bit_ceil(std::max<uint32_t>(capacity, 1) * 2)), capacity_(capacity) {}
+        : slots_(std::bit_ceil(std::max<uint32_t>(capacity, 1) * 2)),
+          mask_(static_cast<uint32_t>(slots_.size() - 1)),
+          capacity_(capacity) {}
 
     uint32_t size() const { return size_; }
     uint32_t capacity() const { return capacity_; }
@@ -63,6 +65,7 @@ class FixedHashMap {
         State state = State::Empty;
     };
     std::vector<Slot> slots_;
+    uint32_t mask_;  // slots_.size() - 1, a power of two minus one
     uint32_t capacity_;
     uint32_t size_ = 0;
 };

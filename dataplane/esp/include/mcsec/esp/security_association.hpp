@@ -82,10 +82,13 @@ struct OutboundSa {
     IpAddress tunnel_destination;
     uint8_t outer_ttl = 64;
     bool copy_dscp = true;
+    std::array<uint8_t, kIpv6HeaderLen> outer_template{};  // see outer_header.hpp
+    uint32_t outer_header_length = kIpv4HeaderLen;
+    uint32_t outer_checksum_seed = 0;
     LifetimeLimits lifetime;
     uint64_t created_at_seconds = 0;
 
-    // dataplane-written
+    // dataplane-written, on their own cache line
     alignas(64) uint64_t last_seq = 0;  // sequence number of the last packet sent
     uint16_t ipv4_id = 0;
     LifetimeUsage usage;

@@ -78,6 +78,17 @@ std::unique_ptr<AeadEngine> make_openssl_engine();
 // Constant-time comparison for tags: the time taken must not depend on where bytes differ.
 bool constant_time_equal(const uint8_t* a, const uint8_t* b, size_t len);
 
+// The same for exactly one GCM tag, inline for the fast path: no data-dependent branch, the
+// result depends only on the OR of all differences.
+inline bool tags_equal(const uint8_t* a, const uint8_t* b) {
+    uint64_t a0, a1, b0, b1;
+    __builtin_memcpy(&a0, a, 8);
+    __builtin_memcpy(&a1, a + 8, 8);
+    __builtin_memcpy(&b0, b, 8);
+    __builtin_memcpy(&b1, b + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
 // Zeroes memory in a way the compiler cannot elide (for key material).
 void secure_zero(void* p, size_t len);
 
