@@ -1,0 +1,157 @@
+#pragma once
+
+// The configuration of one mcsec appliance, schema version 1 (docs/config.md is the reference).
+// Plain values only: no TOML types leak out of the loader, so controld, mcsecctl and the tests
+// can build, copy around and inspect a configuration without the parser.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "mcsec/config/ip_address.hpp"
+#include "mcsec/config/secret_bytes.hpp"
+
+namespace mcsec::config {
+
+// The only schema version this build reads.
+inline constexpr std::int64_t kSchemaVersion = 1;
+
+struct Instance {
+    // Names the shared-memory region (/dev/shm/mcsec.<name>) and the appliance in logs:
+    // 1..32 characters from [A-Za-z0-9_-].
+    std::string name;
+    // RFC 6054 sender ID, unique among the appliances that share a group key; it keeps every
+    // sender's AES-GCM IVs disjoint. 1..65535.
+    std::uint16_t sender_id = 0;
+};
+
+enum class PortRole : std::uint8_t { Red, Black };
+
+// How DPDK is told about the device: PCI devices go on the allow list (-a), virtual ones are
+// created with --vdev.
+enum class DeviceKind : std::uint8_t { Pci, Vdev };
+
+struct Port {
+    std::string name;
+    PortRole role = PortRole::Red;
+    // DPDK device string: a PCI address ("0000:03:00.0", optionally ",devargs") or a vdev
+    // ("net_af_packet0,iface=vr1,framecnt=4096").
+    std::string device;
+    DeviceKind device_kind = DeviceKind::Pci;
+    // Interface addresses with their subnet; a black port has at least one (the outer source
+    // address of ESP packets and the control plane's address).
+    std::vector<Prefix> addresses;
+    std::uint16_t mtu = 1500;
+};
+
+enum class GroupAction : std::uint8_t { Protect, Bypass, Discard };
+
+// One SPD entry: red multicast to `address` (from `source`, if given) is handled by `action`.
+struct Group {
+    IpAddress address;
+    // Selector on the inner source; absent means any source.
+    std::optional<Prefix> source;
+    // Outer destination on the black network; absent means the red group itself (RFC 5374
+    // address preservation).
+    std::optional<IpAddress> black_group;
+    // Name of a Policy; always set when action is Protect.
+    std::string policy;
+    GroupAction action = GroupAction::Protect;
+};
+
+enum class Transform : std::uint8_t { AesGcm128, AesGcm256 };
+
+// Bytes of the AES key itself (16 or 32).
+std::size_t aes_key_bytes(Transform transform) noexcept;
+// RFC 4106: the 4-byte salt follows the key in keying material.
+inline constexpr std::size_t kGcmSaltBytes = 4;
+
+// One lifetime dimension. 0 means unlimited; when both are set, soft <= hard.
+struct LifetimeLimit {
+    std::uint64_t soft = 0;  // ask for a rekey
+    std::uint64_t hard = 0;  // stop using the SA
+};
+
+struct Lifetime {
+    LifetimeLimit seconds;
+    LifetimeLimit bytes;
+    LifetimeLimit packets;
+};
+
+struct Policy {
+    std::string name;
+    Transform transform = Transform::AesGcm256;
+    std::uint32_t replay_window = 1024;  // packets, 64..4096
+    bool esn = true;                     // 64-bit extended sequence numbers
+    Lifetime lifetime;
+};
+
+struct X509Identity {
+    std::filesystem::path ca;
+    std::filesystem::path certificate;
+    std::filesystem::path key;
+};
+
+struct PskIdentity {
+    std::filesystem::path psk_file;
+};
+
+// How this appliance proves who it is to its peers: exactly one of the two styles.
+// load_config_file() resolves relative paths against the configuration file's directory.
+struct Identity {
+    std::variant<X509Identity, PskIdentity> credentials;
+};
+
+struct Discovery {
+    std::uint32_t hello_interval_ms = 1000;  // 100..60000
+    IpAddress group;                         // multicast, on the black network
+    std::uint16_t port = 0;                  // UDP, 1..65535
+};
+
+enum class KeyingMode : std::uint8_t { Manual, Mike, Lkh };
+
+struct Keying {
+    KeyingMode mode = KeyingMode::Manual;
+};
+
+// A statically keyed SA (keying.mode = "manual"). It belongs to the Group with the same address
+// and source.
+struct ManualSa {
+    IpAddress group;
+    std::optional<Prefix> source;
+    std::uint32_t spi = 0;  // >= 256 (RFC 4303 reserves 1..255), unique
+    // AES key followed by the 4-byte GCM salt: 20 bytes for aes-gcm-128, 36 for aes-gcm-256.
+    SecretBytes key_and_salt;
+};
+
+struct ApplianceConfig {
+    std::int64_t schema_version = kSchemaVersion;
+    Instance instance;
+    std::vector<Port> ports;
+    std::vector<Group> groups;
+    std::vector<Policy> policies;
+    Identity identity;
+    // Required for mike and lkh keying; optional with manual keying.
+    std::optional<Discovery> discovery;
+    Keying keying;
+    std::vector<ManualSa> manual_sas;
+
+    // nullptr when there is no policy (or group) of that name (or address and source).
+    const Policy* find_policy(std::string_view name) const noexcept;
+    const Group* find_group(const IpAddress& address,
+                            const std::optional<Prefix>& source) const noexcept;
+};
+
+// The names used in the TOML file ("red", "aes-gcm-256", "mike", ...).
+std::string_view to_string(PortRole role) noexcept;
+std::string_view to_string(DeviceKind kind) noexcept;
+std::string_view to_string(GroupAction action) noexcept;
+std::string_view to_string(Transform transform) noexcept;
+std::string_view to_string(KeyingMode mode) noexcept;
+
+}  // namespace mcsec::config
