@@ -235,14 +235,14 @@ void EspDecap(benchmark::State& state) {
 }
 
 void ReplayWindow(benchmark::State& state) {
-    esp::ReplayWindow window(static_cast<uint32_t>(state.range(0)));
+    esp::LocalReplayWindow window(static_cast<uint32_t>(state.range(0)));
     uint64_t seq = 0;
     for (auto _ : state) {
         for (uint32_t i = 0; i < kBurst; ++i) {
             ++seq;
             // Packets 5 and 8 of every 8 swap places: exercises the in-window (late) path.
             const uint64_t s = (seq % 8 == 0) ? seq - 3 : (seq % 8 == 5 ? seq + 3 : seq);
-            if (window.check(s)) benchmark::DoNotOptimize(window.update(s));
+            if (window->check(s)) benchmark::DoNotOptimize(window->update(s));
         }
     }
     state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kBurst);

@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
     auto inbound = esp::make_inbound_sa(*engine, params);
     if (!outbound || !inbound) usage("could not create the SA");
     if (opts.count("first-seq")) {
-        outbound->last_seq = std::strtoull(opts["first-seq"].c_str(), nullptr, 0) - 1;
+        outbound->runtime->last_seq = std::strtoull(opts["first-seq"].c_str(), nullptr, 0) - 1;
     }
     esp::Sad sad(4);
     sad.add(inbound.get());

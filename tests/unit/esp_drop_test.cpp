@@ -287,7 +287,7 @@ TEST_F(EspDrops, InboundHardLifetimeStopsTheSa) {
     // Receiver lifetime counts accepted packets; the sender's SA has the same limit.
     out_->lifetime = {};
     for (int i = 0; i < 3; ++i) EXPECT_EQ(decap_one(valid_packet()), DropReason::Count);
-    EXPECT_TRUE(in_->hard_expired);
+    EXPECT_TRUE(in_->runtime->hard_expired);
     EXPECT_EQ(decap_one(valid_packet()), DropReason::SaHardExpired);
 }
 
@@ -296,8 +296,8 @@ TEST_F(EspDrops, InboundSoftLifetimeAsksForRekeyButDelivers) {
     rebuild();
     now_ = 11;
     EXPECT_EQ(decap_one(valid_packet()), DropReason::Count);
-    EXPECT_TRUE(in_->soft_expired);
-    EXPECT_FALSE(in_->hard_expired);
+    EXPECT_TRUE(in_->runtime->soft_expired);
+    EXPECT_FALSE(in_->runtime->hard_expired);
 }
 
 // Outbound reasons.
@@ -313,7 +313,7 @@ TEST_F(EspDrops, EncapNeedsHeadroomAndTailroom) {
     TestPacket no_tail(test::udp_packet("10.1.0.1", "239.1.1.1", 10), 64, 10);
     EXPECT_EQ(encap_one(no_tail), DropReason::NoTailroom);
     // Neither consumed a sequence number.
-    EXPECT_EQ(out_->last_seq, 0u);
+    EXPECT_EQ(out_->runtime->last_seq, 0u);
 }
 
 TEST_F(EspDrops, EncapHardLifetimeByPacketsBytesAndTime) {
@@ -325,14 +325,14 @@ TEST_F(EspDrops, EncapHardLifetimeByPacketsBytesAndTime) {
     EXPECT_EQ(encap_one(a), DropReason::Count);
     EXPECT_EQ(encap_one(b), DropReason::Count);
     EXPECT_EQ(encap_one(c), DropReason::SaHardExpired);
-    EXPECT_TRUE(out_->hard_expired);
+    EXPECT_TRUE(out_->runtime->hard_expired);
 
     params_.lifetime = {.soft_seconds = 5, .hard_seconds = 10};
     rebuild();
     now_ = 6;
     TestPacket d(test::udp_packet("10.1.0.1", "239.1.1.1", 10));
     EXPECT_EQ(encap_one(d), DropReason::Count);
-    EXPECT_TRUE(out_->soft_expired);
+    EXPECT_TRUE(out_->runtime->soft_expired);
     now_ = 10;
     TestPacket e(test::udp_packet("10.1.0.1", "239.1.1.1", 10));
     EXPECT_EQ(encap_one(e), DropReason::SaHardExpired);
@@ -342,33 +342,33 @@ TEST_F(EspDrops, CounterExhaustionForcesRekeyNeverWraps) {
     // Without ESN the 32-bit sequence number must not cycle (RFC 4303 section 3.3.3).
     params_.esn = false;
     rebuild();
-    out_->last_seq = kMaxSeqNoEsn - 1;
+    out_->runtime->last_seq = kMaxSeqNoEsn - 1;
     TestPacket a(test::udp_packet("10.1.0.1", "239.1.1.1", 10));
     TestPacket b(test::udp_packet("10.1.0.1", "239.1.1.1", 10));
     EXPECT_EQ(encap_one(a), DropReason::Count);
     EXPECT_EQ(load_be32(a.buffer().data() + 24), 0xffffffffu);
     EXPECT_EQ(encap_one(b), DropReason::SeqExhausted);
-    EXPECT_TRUE(out_->hard_expired);
+    EXPECT_TRUE(out_->runtime->hard_expired);
     // With ESN the limit is the 48-bit IV counter of RFC 6054.
     params_.esn = true;
     rebuild();
-    out_->last_seq = kMaxSeqEsn;
+    out_->runtime->last_seq = kMaxSeqEsn;
     TestPacket c(test::udp_packet("10.1.0.1", "239.1.1.1", 10));
     EXPECT_EQ(encap_one(c), DropReason::SeqExhausted);
 }
 
 TEST_F(EspDrops, EsnRolloverEndToEnd) {
     // Sender and receiver cross the 2^32 boundary; the high half lives only in the AAD.
-    out_->last_seq = 0xffffffffULL - 5;
+    out_->runtime->last_seq = 0xffffffffULL - 5;
     for (int i = 0; i < 12; ++i) {
         EXPECT_EQ(decap_one(valid_packet()), DropReason::Count) << i;
     }
-    EXPECT_EQ(out_->last_seq, 0xffffffffULL + 7);
+    EXPECT_EQ(out_->runtime->last_seq, 0xffffffffULL + 7);
 }
 
 TEST_F(EspDrops, LateJoinerSynchronisesOnTheSendersEsnFromTheIv) {
     // The sender is far past 2^32 when this receiver sees its first packet.
-    out_->last_seq = (uint64_t{7} << 32) + 100;
+    out_->runtime->last_seq = (uint64_t{7} << 32) + 100;
     EXPECT_EQ(decap_one(valid_packet()), DropReason::Count);
     EXPECT_EQ(in_->senders.find(7)->top(), (uint64_t{7} << 32) + 101);
     EXPECT_EQ(decap_one(valid_packet()), DropReason::Count);

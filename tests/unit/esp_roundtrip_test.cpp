@@ -61,7 +61,7 @@ TEST_P(EspRoundTrip, DecapRestoresTheInnerPacketExactly) {
         const size_t outer_len = c.outer_v6 ? 40 : 20;
         const uint8_t* esp = wire.data() + outer_len;
         EXPECT_EQ(load_be32(esp), 0x1000u);
-        const uint64_t seq = out->last_seq;
+        const uint64_t seq = out->runtime->last_seq;
         EXPECT_EQ(load_be32(esp + 4), static_cast<uint32_t>(seq));
         EXPECT_EQ(load_be64(esp + 8), uint64_t{0x0102} << 48 | seq);  // RFC 6054 IV
         const size_t esp_len = wire.size() - outer_len;
@@ -89,8 +89,8 @@ TEST_P(EspRoundTrip, DecapRestoresTheInnerPacketExactly) {
     }
     EXPECT_EQ(encap.drops().total(), 0u);
     EXPECT_EQ(decap.drops().total(), 0u);
-    EXPECT_EQ(in->usage.packets, 11u);
-    EXPECT_EQ(out->usage.packets, 11u);
+    EXPECT_EQ(in->runtime->usage.packets, 11u);
+    EXPECT_EQ(out->runtime->usage.packets, 11u);
 }
 
 std::vector<Case> all_cases() {

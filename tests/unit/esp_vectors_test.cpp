@@ -64,7 +64,7 @@ TEST_P(EspVectors, EncapAndDecapMatchScapy) {
         sad.add(in.get());
 
         // Encap: everything from the ESP header on is byte-identical to scapy's packet.
-        out->last_seq = v.seq - 1;
+        out->runtime->last_seq = v.seq - 1;
         test::TestPacket p(inner);
         PacketBuffer* pkts[1] = {p.ptr()};
         OutboundSa* out_sas[1] = {out.get()};

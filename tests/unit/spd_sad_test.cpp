@@ -46,7 +46,7 @@ TEST(Spd, ProtectWithoutUsableSaFailsClosed) {
     spd.add(ip("ff3e::1"), SpdEntry{PolicyAction::Protect, nullptr});
     EXPECT_EQ(spd.lookup(ip("ff3e::1"), ip("2001:db8::1")).reason, DropReason::NoOutboundSa);
     OutboundSa expired;
-    expired.hard_expired = true;
+    expired.runtime->hard_expired = true;
     spd.add(ip("ff3e::1"), SpdEntry{PolicyAction::Protect, &expired});
     EXPECT_EQ(spd.lookup(ip("ff3e::1"), ip("2001:db8::1")).action, PolicyAction::Discard);
 }

@@ -83,7 +83,7 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
             drop(i, DropReason::UnknownSpi);
             continue;
         }
-        if (sa->hard_expired) {
+        if (sa->runtime->hard_expired) {
             drop(i, DropReason::SaHardExpired);
             continue;
         }
@@ -193,13 +193,14 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
             continue;
         }
 
-        ++sa.usage.packets;
-        sa.usage.bytes += inner.total_length;
-        const LifetimeStatus life = evaluate_lifetime(
-            sa.lifetime, sa.usage, now_seconds - std::min(now_seconds, sa.created_at_seconds));
-        if (life == LifetimeStatus::Soft) sa.soft_expired = true;
+        ++sa.runtime->usage.packets;
+        sa.runtime->usage.bytes += inner.total_length;
+        const LifetimeStatus life =
+            evaluate_lifetime(sa.lifetime, sa.runtime->usage,
+                              now_seconds - std::min(now_seconds, sa.created_at_seconds));
+        if (life == LifetimeStatus::Soft) sa.runtime->soft_expired = true;
         // The packet that reaches a hard limit is still delivered; later ones are dropped.
-        if (life == LifetimeStatus::Hard) sa.hard_expired = true;
+        if (life == LifetimeStatus::Hard) sa.runtime->hard_expired = true;
 
         PacketBuffer& p = *pkts[i];
         p.trim_front(s.outer_header_length + kEspHeaderLen + kEspIvLen);

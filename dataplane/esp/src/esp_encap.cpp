@@ -55,18 +55,19 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
         p.trim_back(p.length() - inner.total_length);
         const uint32_t inner_length = p.length();
 
-        if (sa.hard_expired) {
+        if (sa.runtime->hard_expired) {
             drop(i, DropReason::SaHardExpired);
             continue;
         }
-        const LifetimeStatus life = evaluate_lifetime(
-            sa.lifetime, sa.usage, now_seconds - std::min(now_seconds, sa.created_at_seconds));
+        const LifetimeStatus life =
+            evaluate_lifetime(sa.lifetime, sa.runtime->usage,
+                              now_seconds - std::min(now_seconds, sa.created_at_seconds));
         if (life == LifetimeStatus::Hard) {
-            sa.hard_expired = true;
+            sa.runtime->hard_expired = true;
             drop(i, DropReason::SaHardExpired);
             continue;
         }
-        if (life == LifetimeStatus::Soft) sa.soft_expired = true;
+        if (life == LifetimeStatus::Soft) sa.runtime->soft_expired = true;
 
         const uint32_t outer_header_length = sa.outer_header_length;
         const uint32_t pad = padding_for(inner_length);
@@ -81,12 +82,12 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
             continue;
         }
         // Counter exhaustion forces a rekey; the counter never wraps (that would reuse IVs).
-        if (sa.last_seq >= sa.max_seq) {
-            sa.hard_expired = true;
+        if (sa.runtime->last_seq >= sa.max_seq) {
+            sa.runtime->hard_expired = true;
             drop(i, DropReason::SeqExhausted);
             continue;
         }
-        const uint64_t seq = ++sa.last_seq;
+        const uint64_t seq = ++sa.runtime->last_seq;
         const uint64_t iv = uint64_t{sa.sender_id} << kIvCounterBits | seq;
 
         uint8_t* trailer = p.append(pad + kEspTrailerLen);
@@ -139,8 +140,8 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
             continue;
         }
         OutboundSa& sa = *sas[i];
-        ++sa.usage.packets;
-        sa.usage.bytes += scratch[i].inner_length;
+        ++sa.runtime->usage.packets;
+        sa.runtime->usage.bytes += scratch[i].inner_length;
     }
 
     return partition_burst<OutboundSa*>(pkts, sas, {status, n}, reasons);

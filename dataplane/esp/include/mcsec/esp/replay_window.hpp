@@ -4,6 +4,10 @@
 // words instead of shifting the bitmap, so a check and an update cost a few instructions for
 // any window size. The ring holds at least window_size + 64 bits so that the word being
 // cleared never overlaps the live window.
+//
+// ReplayWindow is a view over storage it does not own (top + ring words), so the state can
+// live in the shared-memory region and survive a dataplane restart. LocalReplayWindow owns
+// its storage, for tests and tools.
 #pragma once
 
 #include <cstdint>
@@ -16,13 +20,18 @@ inline constexpr uint32_t kMaxReplayWindow = 4096;
 
 class ReplayWindow {
   public:
-    // window_size: how many sequence numbers behind the highest one are still accepted
-    // (kMinReplayWindow..kMaxReplayWindow). Allocates, so build windows on the control path.
-    explicit ReplayWindow(uint32_t window_size);
+    // Window size actually used for a requested one (clamped to the supported range).
+    static uint32_t clamp_size(uint32_t window_size);
+    // 64-bit words of storage one window needs: the top plus the ring.
+    static uint32_t storage_words(uint32_t window_size);
+
+    ReplayWindow() = default;
+    // storage: storage_words(window_size) words, all zero for a new window.
+    ReplayWindow(uint64_t* storage, uint32_t window_size);
 
     uint32_t size() const { return window_size_; }
     // Highest authenticated sequence number seen (0 = none yet).
-    uint64_t top() const { return top_; }
+    uint64_t top() const { return *top_; }
 
     // RFC 4303 Appendix A2.2: the 64-bit sequence number whose low half is `seq_low`, guessed
     // from the window position. The guess is confirmed only by the ICV.
@@ -38,12 +47,27 @@ class ReplayWindow {
     bool update(uint64_t seq);
 
   private:
+    static uint64_t ring_words(uint32_t window_size);
     bool bit(uint64_t seq) const;
 
-    uint32_t window_size_;
-    uint64_t word_mask_;  // ring size in words - 1 (a power of two)
-    uint64_t top_ = 0;
-    std::vector<uint64_t> ring_;
+    uint64_t* top_ = nullptr;
+    uint64_t* ring_ = nullptr;
+    uint32_t window_size_ = 0;
+    uint64_t word_mask_ = 0;  // ring size in words - 1 (a power of two)
+};
+
+// A replay window with its own storage.
+class LocalReplayWindow {
+  public:
+    explicit LocalReplayWindow(uint32_t window_size)
+        : storage_(ReplayWindow::storage_words(window_size), 0),
+          window_(storage_.data(), window_size) {}
+    ReplayWindow* operator->() { return &window_; }
+    ReplayWindow& operator*() { return window_; }
+
+  private:
+    std::vector<uint64_t> storage_;
+    ReplayWindow window_;
 };
 
 }  // namespace mcsec::esp

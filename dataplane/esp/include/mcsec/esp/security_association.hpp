@@ -68,6 +68,22 @@ struct GroupSaParams {
     uint64_t created_at_seconds = 0;
 };
 
+// What the fast path writes for an outbound SA. Plain data with a fixed layout, so it can live
+// in the shared-memory region (and survive a dataplane restart) or inside OutboundSa itself.
+struct OutboundSaRuntime {
+    uint64_t last_seq = 0;  // sequence number of the last packet sent
+    LifetimeUsage usage;
+    uint8_t soft_expired = 0;  // rekey wanted
+    uint8_t hard_expired = 0;  // SA must not be used any more
+};
+
+// The same for an inbound SA; its replay windows are a separate block (SenderWindows).
+struct InboundSaRuntime {
+    LifetimeUsage usage;
+    uint8_t soft_expired = 0;
+    uint8_t hard_expired = 0;
+};
+
 struct OutboundSa {
     uint32_t spi = 0;
     std::array<uint8_t, kSaltLen> salt{};
@@ -87,31 +103,48 @@ struct OutboundSa {
     uint32_t outer_checksum_seed = 0;
     LifetimeLimits lifetime;
     uint64_t created_at_seconds = 0;
+    uint16_t ipv4_id = 0;  // outer IPv4 ID; local to the lcore, need not survive a restart
 
-    // dataplane-written, on their own cache line
-    alignas(64) uint64_t last_seq = 0;  // sequence number of the last packet sent
-    uint16_t ipv4_id = 0;
-    LifetimeUsage usage;
-    bool soft_expired = false;  // rekey wanted
-    bool hard_expired = false;  // SA must not be used any more
+    // Where the dataplane-written state lives: own_runtime, or the shared-memory slot.
+    OutboundSaRuntime* runtime = &own_runtime;
+    OutboundSaRuntime own_runtime;
+
+    OutboundSa() = default;
+    OutboundSa(const OutboundSa&) = delete;
+    OutboundSa& operator=(const OutboundSa&) = delete;
 };
 
-// One replay window per sender ID of an inbound SA. Windows are allocated when the SA is
-// created; a sender gets one the first time a packet from it authenticates.
+// One replay window per sender ID of an inbound SA, in one block of 64-bit words that this
+// class views but does not own (so it can live in shared memory). A sender gets a window the
+// first time a packet from it authenticates; windows are never given back while the SA lives.
+// Block layout: [used count][hash index: int32 per slot][sender IDs: u16][windows].
 class SenderWindows {
   public:
-    SenderWindows(uint32_t max_senders, uint32_t window_size);
+    static size_t block_words(uint32_t max_senders, uint32_t window_size);
+
+    SenderWindows() = default;
+    // block: block_words(...) words. initialize = true formats a new block; false attaches
+    // to one formatted earlier (a restarted dataplane keeps its windows).
+    SenderWindows(uint64_t* block, uint32_t max_senders, uint32_t window_size, bool initialize);
+
     ReplayWindow* find(uint16_t sender_id);
     ReplayWindow* find_or_add(uint16_t sender_id);  // nullptr when all windows are taken
-    uint32_t count() const { return used_; }
+    uint32_t count() const { return static_cast<uint32_t>(*used_); }
+    uint32_t capacity() const { return max_senders_; }
 
   private:
     uint32_t slot_of(uint16_t sender_id) const;
+    void bind(uint32_t window);
 
-    std::vector<int32_t> index_;  // open addressing: -1 empty, else a window number
-    std::vector<uint16_t> sender_ids_;
-    std::vector<ReplayWindow> windows_;
-    uint32_t used_ = 0;
+    uint64_t* used_ = nullptr;
+    int32_t* index_ = nullptr;  // open addressing: -1 empty, else a window number
+    uint32_t index_mask_ = 0;
+    uint16_t* sender_ids_ = nullptr;
+    uint64_t* windows_ = nullptr;
+    uint32_t window_words_ = 0;
+    uint32_t window_size_ = 0;
+    uint32_t max_senders_ = 0;
+    std::vector<ReplayWindow> views_;  // one view per window, made when the window is used
 };
 
 struct InboundSa {
@@ -126,19 +159,35 @@ struct InboundSa {
     LifetimeLimits lifetime;
     uint64_t created_at_seconds = 0;
 
-    // dataplane-written
-    alignas(64) LifetimeUsage usage;
-    bool soft_expired = false;
-    bool hard_expired = false;
+    InboundSaRuntime* runtime = &own_runtime;
     SenderWindows senders;
 
-    InboundSa(uint32_t max_senders, uint32_t window_size) : senders(max_senders, window_size) {}
+    InboundSaRuntime own_runtime;
+    std::vector<uint64_t> own_window_block;
+
+    // Runtime state and windows inside this object.
+    InboundSa(uint32_t max_senders, uint32_t window_size);
+    // Runtime state and windows elsewhere (shared memory); see SenderWindows for `initialize`.
+    InboundSa(uint32_t max_senders, uint32_t window_size, InboundSaRuntime* external_runtime,
+              uint64_t* external_window_block, bool initialize);
+    InboundSa(const InboundSa&) = delete;
+    InboundSa& operator=(const InboundSa&) = delete;
+};
+
+// Where make_*_sa puts the dataplane-written state; all null = inside the SA object.
+struct ExternalRuntime {
+    OutboundSaRuntime* outbound = nullptr;
+    InboundSaRuntime* inbound = nullptr;
+    uint64_t* window_block = nullptr;  // SenderWindows::block_words(max_senders, replay_window)
+    bool initialize = true;            // false: attach to state a previous dataplane left
 };
 
 // Builds the two halves of a group SA with `engine`'s key schedule. Returns nullptr if the key
 // length does not match the algorithm.
 std::unique_ptr<OutboundSa> make_outbound_sa(crypto::AeadEngine& engine,
-                                             const GroupSaParams& params);
-std::unique_ptr<InboundSa> make_inbound_sa(crypto::AeadEngine& engine, const GroupSaParams& params);
+                                             const GroupSaParams& params,
+                                             const ExternalRuntime& external = {});
+std::unique_ptr<InboundSa> make_inbound_sa(crypto::AeadEngine& engine, const GroupSaParams& params,
+                                           const ExternalRuntime& external = {});
 
 }  // namespace mcsec::esp
