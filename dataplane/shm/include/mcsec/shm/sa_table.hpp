@@ -1,0 +1,115 @@
+// The two sides of the SA table contract (layout.hpp):
+//   SaTableWriter — the one control writer (controld, or the manual-keying path): adds and
+//                   retires SAs, sets policies, reclaims after grace periods.
+//   SaTableReader — the dataplane: lock-free lookups, quiescent-state reports.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mcsec/crypto/aead.hpp"
+#include "mcsec/esp/ip_header.hpp"
+#include "mcsec/esp/security_association.hpp"
+#include "mcsec/shm/region.hpp"
+
+namespace mcsec::shm {
+
+// Everything the writer needs to publish one SA.
+struct SaSpec {
+    uint32_t spi = 0;
+    crypto::AeadAlgorithm algorithm = crypto::AeadAlgorithm::AesGcm128;
+    std::span<const uint8_t> key;  // key_length(algorithm) bytes
+    std::array<uint8_t, esp::kSaltLen> salt{};
+    uint8_t direction = kInbound | kOutbound;
+    bool esn = true;
+    bool replay_check = true;
+    uint16_t sender_id = 1;
+    uint8_t outer_ttl = 64;
+    bool copy_dscp = true;
+    uint32_t replay_window = 1024;
+    uint32_t max_senders = 16;
+    esp::IpAddress tunnel_source;
+    esp::IpAddress tunnel_destination;
+    esp::IpAddress red_group;
+    std::optional<esp::SourcePrefix> red_source;
+    esp::LifetimeLimits lifetime;
+    uint64_t created_at_seconds = 0;
+};
+
+// Builds the ESP core's SA parameters from a published slot (the dataplane's side of the
+// contract); `key_out` receives the key bytes and must outlive the returned params' use.
+esp::GroupSaParams params_from_control(const SaControl& control, std::array<uint8_t, 32>& key_out);
+
+class SaTableWriter {
+  public:
+    explicit SaTableWriter(Region& region);
+
+    // Publishes an SA in a free slot; returns the slot, or nullopt with `error` (table full,
+    // inbound (SPI, destination) already present, window or senders beyond the geometry).
+    std::optional<uint32_t> add_sa(const SaSpec& spec, std::string& error);
+    // Unpublishes an SA: its SAD entry goes now; policies still pointing at it fall back to
+    // "no usable SA" in the dataplane; its slot and key are reclaimed after a grace period.
+    bool retire_sa(uint32_t slot);
+    // Sets (or replaces) the policy of (group[, source]). For PROTECT, `outbound_slot` is the
+    // SA senders use; replacing it is how senders switch SAs in a rollover.
+    bool set_policy(const esp::IpAddress& group, const std::optional<esp::IpAddress>& source,
+                    PolicyAction action, uint32_t outbound_slot = kNoSlot);
+    bool remove_policy(const esp::IpAddress& group, const std::optional<esp::IpAddress>& source);
+
+    // Frees retired slots (zeroing their keys) and removed index entries whose grace period
+    // has ended. Never blocks; returns how many were freed.
+    uint32_t reclaim();
+    // Waits until every online lcore has passed a quiescent point (or the dataplane is gone),
+    // then reclaims. False on timeout.
+    bool synchronize(std::chrono::milliseconds timeout);
+
+    uint32_t free_slots() const { return static_cast<uint32_t>(free_.size()); }
+    uint32_t pending() const { return static_cast<uint32_t>(pending_.size()); }
+
+  private:
+    struct Pending {
+        enum class Kind { Slot, SadEntry, SpdEntry } kind;
+        uint32_t index;
+        std::vector<uint64_t> epochs;  // lcore quiescent counters when it was removed
+    };
+    std::vector<uint64_t> snapshot();
+    bool grace_period_over(const std::vector<uint64_t>& epochs);
+    SpdEntry* find_spd(const esp::IpAddress& group, const std::optional<esp::IpAddress>& source);
+    void publish();
+
+    Region& region_;
+    std::vector<uint32_t> free_;  // free slots, popped from the back
+    std::vector<Pending> pending_;
+};
+
+class SaTableReader {
+  public:
+    explicit SaTableReader(Region& region) : region_(region), header_(region.header()) {}
+
+    // The slot of the inbound SA for (SPI, destination), or kNoSlot.
+    uint32_t find_inbound(uint32_t spi, const esp::IpAddress& destination) const;
+    // The policy of (group, source): a source-specific entry wins. nullopt = no entry.
+    std::optional<uint64_t> find_policy(const esp::IpAddress& group,
+                                        const esp::IpAddress& source) const;
+
+    Region& region() { return region_; }
+    void set_online(uint32_t lcore, bool online);
+    // Called by an lcore whenever it holds no reference into the tables.
+    void quiescent(uint32_t lcore) {
+        LcoreState& l = region_.lcore(lcore);
+        l.quiescent.store(l.quiescent.load(std::memory_order_relaxed) + 1,
+                          std::memory_order_release);
+    }
+
+  private:
+    std::optional<uint64_t> find_spd(const esp::IpAddress& group, const esp::IpAddress& source,
+                                     bool any_source) const;
+    Region& region_;
+    RegionHeader& header_;
+};
+
+}  // namespace mcsec::shm

@@ -1,0 +1,368 @@
+#include "mcsec/shm/sa_table.hpp"
+
+#include <signal.h>
+
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+namespace mcsec::shm {
+
+namespace {
+
+// A removed index entry: readers skip it; the writer may reuse it after a grace period.
+constexpr uint32_t kReusable = 0xfffffffeu;
+
+uint32_t sad_hash(uint32_t spi, const uint8_t* destination) {
+    uint64_t low;
+    std::memcpy(&low, destination + 8, 8);
+    return static_cast<uint32_t>(((uint64_t{spi} ^ low) * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+
+uint32_t spd_hash(const uint8_t* group, const uint8_t* source, bool any_source) {
+    uint64_t g[2], s[2];
+    std::memcpy(g, group, 16);
+    std::memcpy(s, source, 16);
+    uint64_t h = g[0] ^ (g[1] * 0x9e3779b97f4a7c15ULL);
+    if (!any_source) h ^= (s[0] * 0xc2b2ae3d27d4eb4fULL) ^ (s[1] * 0x165667b19e3779f9ULL);
+    return static_cast<uint32_t>((h * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+
+bool dataplane_alive(const RegionHeader& h) {
+    const int32_t pid = h.dataplane_pid.load(std::memory_order_acquire);
+    return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+}  // namespace
+
+esp::GroupSaParams params_from_control(const SaControl& c, std::array<uint8_t, 32>& key_out) {
+    esp::GroupSaParams p;
+    p.spi = c.spi;
+    p.algorithm =
+        c.algorithm == 0 ? crypto::AeadAlgorithm::AesGcm128 : crypto::AeadAlgorithm::AesGcm256;
+    std::memcpy(key_out.data(), c.key, key_out.size());
+    p.key = {key_out.data(), crypto::key_length(p.algorithm)};
+    std::memcpy(p.salt.data(), c.salt, esp::kSaltLen);
+    p.esn = c.esn != 0;
+    p.replay_check = c.replay_check != 0;
+    p.sender_id = c.sender_id;
+    p.outer_ttl = c.outer_ttl;
+    p.copy_dscp = c.copy_dscp != 0;
+    p.replay_window = c.replay_window;
+    p.max_senders = c.max_senders;
+    p.tunnel_source = esp::IpAddress::from_v6(c.tunnel_source);
+    p.tunnel_destination = esp::IpAddress::from_v6(c.tunnel_destination);
+    p.red_group = esp::IpAddress::from_v6(c.red_group);
+    if (c.red_source_length > 0) {
+        p.red_source =
+            esp::SourcePrefix{esp::IpAddress::from_v6(c.red_source), c.red_source_length};
+    }
+    p.lifetime = c.lifetime;
+    p.created_at_seconds = c.created_at_seconds;
+    return p;
+}
+
+SaTableWriter::SaTableWriter(Region& region) : region_(region) {
+    RegionHeader& h = region_.header();
+    h.writer_pid.store(getpid(), std::memory_order_release);
+    // A restarted writer rebuilds its bookkeeping from the region: free slots are free, and
+    // anything retired or removed by its predecessor starts a fresh grace period now.
+    const auto now = snapshot();
+    for (uint32_t s = h.geometry.sa_slots; s-- > 0;) {
+        const auto state =
+            static_cast<SlotState>(region_.control(s).state.load(std::memory_order_acquire));
+        if (state == SlotState::Free) free_.push_back(s);
+        if (state == SlotState::Retired) pending_.push_back({Pending::Kind::Slot, s, now});
+    }
+    for (uint32_t i = 0; i < h.sad_buckets; ++i) {
+        if (region_.sad()[i].tag.load(std::memory_order_relaxed) == kTombstone) {
+            pending_.push_back({Pending::Kind::SadEntry, i, now});
+        }
+    }
+    for (uint32_t i = 0; i < h.spd_buckets; ++i) {
+        if (region_.spd()[i].tag.load(std::memory_order_relaxed) == kTombstone) {
+            pending_.push_back({Pending::Kind::SpdEntry, i, now});
+        }
+    }
+}
+
+void SaTableWriter::publish() {
+    region_.header().generation.fetch_add(1, std::memory_order_release);
+}
+
+std::optional<uint32_t> SaTableWriter::add_sa(const SaSpec& spec, std::string& error) {
+    const Geometry& g = region_.geometry();
+    if (spec.key.size() != crypto::key_length(spec.algorithm)) {
+        error = "key length does not match the algorithm";
+        return std::nullopt;
+    }
+    if (spec.replay_window > g.replay_window || spec.max_senders > g.max_senders ||
+        spec.max_senders == 0) {
+        error = "replay window or senders per SA exceed the region's geometry";
+        return std::nullopt;
+    }
+    SaTableReader reader(region_);
+    if ((spec.direction & kInbound) &&
+        reader.find_inbound(spec.spi, spec.tunnel_destination) != kNoSlot) {
+        error = "an inbound SA with this SPI and destination exists";
+        return std::nullopt;
+    }
+    if (free_.empty()) reclaim();
+    if (free_.empty()) {
+        error = "no free SA slot (" + std::to_string(g.sa_slots) + " in use or retiring)";
+        return std::nullopt;
+    }
+    // Find the SAD bucket first so a full index fails before the slot is touched.
+    const uint32_t mask = region_.header().sad_buckets - 1;
+    uint32_t bucket = kNoSlot;
+    if (spec.direction & kInbound) {
+        for (uint32_t i = sad_hash(spec.spi, spec.tunnel_destination.bytes.data()) & mask, n = 0;
+             n <= mask; i = (i + 1) & mask, ++n) {
+            const uint32_t tag = region_.sad()[i].tag.load(std::memory_order_relaxed);
+            if (tag == 0 || tag == kReusable) {
+                bucket = i;
+                break;
+            }
+        }
+        if (bucket == kNoSlot) {
+            error = "SAD index full";
+            return std::nullopt;
+        }
+    }
+    const uint32_t slot = free_.back();
+    free_.pop_back();
+
+    // The slot is Free: no reader looks at it, so plain writes are fine until the release.
+    SaControl& c = region_.control(slot);
+    c.spi = spec.spi;
+    c.algorithm = spec.algorithm == crypto::AeadAlgorithm::AesGcm128 ? 0 : 1;
+    c.direction = spec.direction;
+    c.esn = spec.esn;
+    c.replay_check = spec.replay_check;
+    c.sender_id = spec.sender_id;
+    c.outer_ttl = spec.outer_ttl;
+    c.copy_dscp = spec.copy_dscp;
+    c.replay_window = spec.replay_window;
+    c.max_senders = spec.max_senders;
+    std::memset(c.key, 0, sizeof(c.key));
+    std::memcpy(c.key, spec.key.data(), spec.key.size());
+    std::memcpy(c.salt, spec.salt.data(), esp::kSaltLen);
+    std::memcpy(c.tunnel_source, spec.tunnel_source.bytes.data(), 16);
+    std::memcpy(c.tunnel_destination, spec.tunnel_destination.bytes.data(), 16);
+    std::memcpy(c.red_group, spec.red_group.bytes.data(), 16);
+    std::memset(c.red_source, 0, 16);
+    c.red_source_length = 0;
+    if (spec.red_source) {
+        std::memcpy(c.red_source, spec.red_source->address.bytes.data(), 16);
+        c.red_source_length = spec.red_source->length;
+    }
+    c.lifetime = spec.lifetime;
+    c.created_at_seconds = spec.created_at_seconds;
+    // Runtime state starts clean for every new SA: sequence numbers from 1, empty windows.
+    SaRuntime& r = region_.runtime(slot);
+    r.outbound = esp::OutboundSaRuntime{};
+    r.inbound = esp::InboundSaRuntime{};
+    esp::SenderWindows(region_.window_block(slot), spec.max_senders, spec.replay_window, true);
+
+    c.version.fetch_add(1, std::memory_order_relaxed);
+    c.state.store(static_cast<uint32_t>(SlotState::Active), std::memory_order_release);
+
+    if (bucket != kNoSlot) {
+        SadEntry& e = region_.sad()[bucket];
+        e.spi = spec.spi;
+        std::memcpy(e.destination, spec.tunnel_destination.bytes.data(), 16);
+        e.tag.store(slot + 1, std::memory_order_release);
+    }
+    publish();
+    return slot;
+}
+
+bool SaTableWriter::retire_sa(uint32_t slot) {
+    if (slot >= region_.geometry().sa_slots) return false;
+    SaControl& c = region_.control(slot);
+    if (c.state.load(std::memory_order_relaxed) != static_cast<uint32_t>(SlotState::Active)) {
+        return false;
+    }
+    const auto epochs = snapshot();
+    const uint32_t mask = region_.header().sad_buckets - 1;
+    for (uint32_t i = 0; i <= mask; ++i) {
+        SadEntry& e = region_.sad()[i];
+        if (e.tag.load(std::memory_order_relaxed) == slot + 1) {
+            e.tag.store(kTombstone, std::memory_order_release);
+            pending_.push_back({Pending::Kind::SadEntry, i, epochs});
+        }
+    }
+    c.state.store(static_cast<uint32_t>(SlotState::Retired), std::memory_order_release);
+    pending_.push_back({Pending::Kind::Slot, slot, epochs});
+    publish();
+    return true;
+}
+
+SpdEntry* SaTableWriter::find_spd(const esp::IpAddress& group,
+                                  const std::optional<esp::IpAddress>& source) {
+    const esp::IpAddress src = source.value_or(esp::IpAddress{});
+    const bool any = !source.has_value();
+    const uint32_t mask = region_.header().spd_buckets - 1;
+    for (uint32_t i = spd_hash(group.bytes.data(), src.bytes.data(), any) & mask, n = 0; n <= mask;
+         i = (i + 1) & mask, ++n) {
+        SpdEntry& e = region_.spd()[i];
+        const uint32_t tag = e.tag.load(std::memory_order_relaxed);
+        if (tag == 0) return nullptr;
+        if (tag == 1 && e.any_source == any && std::memcmp(e.group, group.bytes.data(), 16) == 0 &&
+            (any || std::memcmp(e.source, src.bytes.data(), 16) == 0)) {
+            return &e;
+        }
+    }
+    return nullptr;
+}
+
+bool SaTableWriter::set_policy(const esp::IpAddress& group,
+                               const std::optional<esp::IpAddress>& source, PolicyAction action,
+                               uint32_t outbound_slot) {
+    const uint64_t value = pack_policy(action, outbound_slot);
+    if (SpdEntry* existing = find_spd(group, source)) {
+        existing->value.store(value, std::memory_order_release);  // the atomic switch
+        publish();
+        return true;
+    }
+    const esp::IpAddress src = source.value_or(esp::IpAddress{});
+    const bool any = !source.has_value();
+    const uint32_t mask = region_.header().spd_buckets - 1;
+    for (uint32_t i = spd_hash(group.bytes.data(), src.bytes.data(), any) & mask, n = 0; n <= mask;
+         i = (i + 1) & mask, ++n) {
+        SpdEntry& e = region_.spd()[i];
+        const uint32_t tag = e.tag.load(std::memory_order_relaxed);
+        if (tag != 0 && tag != kReusable) continue;
+        e.any_source = any;
+        std::memcpy(e.group, group.bytes.data(), 16);
+        std::memcpy(e.source, src.bytes.data(), 16);
+        e.value.store(value, std::memory_order_relaxed);
+        e.tag.store(1, std::memory_order_release);
+        publish();
+        return true;
+    }
+    return false;
+}
+
+bool SaTableWriter::remove_policy(const esp::IpAddress& group,
+                                  const std::optional<esp::IpAddress>& source) {
+    SpdEntry* e = find_spd(group, source);
+    if (e == nullptr) return false;
+    e->tag.store(kTombstone, std::memory_order_release);
+    pending_.push_back(
+        {Pending::Kind::SpdEntry, static_cast<uint32_t>(e - region_.spd()), snapshot()});
+    publish();
+    return true;
+}
+
+std::vector<uint64_t> SaTableWriter::snapshot() {
+    const uint32_t n = region_.geometry().lcores;
+    std::vector<uint64_t> epochs(n);
+    for (uint32_t i = 0; i < n; ++i) {
+        epochs[i] = region_.lcore(i).quiescent.load(std::memory_order_acquire);
+    }
+    return epochs;
+}
+
+bool SaTableWriter::grace_period_over(const std::vector<uint64_t>& epochs) {
+    if (!dataplane_alive(region_.header())) return true;
+    for (uint32_t i = 0; i < epochs.size(); ++i) {
+        LcoreState& l = region_.lcore(i);
+        if (l.online.load(std::memory_order_acquire) == 0) continue;
+        if (l.quiescent.load(std::memory_order_acquire) == epochs[i]) return false;
+    }
+    return true;
+}
+
+uint32_t SaTableWriter::reclaim() {
+    uint32_t freed = 0;
+    for (size_t k = 0; k < pending_.size();) {
+        Pending& p = pending_[k];
+        if (!grace_period_over(p.epochs)) {
+            ++k;
+            continue;
+        }
+        switch (p.kind) {
+            case Pending::Kind::Slot: {
+                SaControl& c = region_.control(p.index);
+                // No lcore can hold the key any more: wipe it before the slot is reusable.
+                crypto::secure_zero(c.key, sizeof(c.key));
+                crypto::secure_zero(c.salt, sizeof(c.salt));
+                c.state.store(static_cast<uint32_t>(SlotState::Free), std::memory_order_release);
+                free_.push_back(p.index);
+                break;
+            }
+            case Pending::Kind::SadEntry:
+                region_.sad()[p.index].tag.store(kReusable, std::memory_order_release);
+                break;
+            case Pending::Kind::SpdEntry:
+                region_.spd()[p.index].tag.store(kReusable, std::memory_order_release);
+                break;
+        }
+        pending_[k] = std::move(pending_.back());
+        pending_.pop_back();
+        ++freed;
+    }
+    return freed;
+}
+
+bool SaTableWriter::synchronize(std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        reclaim();
+        if (pending_.empty()) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+}
+
+uint32_t SaTableReader::find_inbound(uint32_t spi, const esp::IpAddress& destination) const {
+    const uint32_t mask = header_.sad_buckets - 1;
+    const SadEntry* sad = region_.sad();
+    for (uint32_t i = sad_hash(spi, destination.bytes.data()) & mask, n = 0; n <= mask;
+         i = (i + 1) & mask, ++n) {
+        const uint32_t tag = sad[i].tag.load(std::memory_order_acquire);
+        if (tag == 0) return kNoSlot;
+        if (tag == kTombstone || tag == kReusable) continue;
+        if (sad[i].spi == spi &&
+            std::memcmp(sad[i].destination, destination.bytes.data(), 16) == 0) {
+            return tag - 1;
+        }
+    }
+    return kNoSlot;
+}
+
+std::optional<uint64_t> SaTableReader::find_spd(const esp::IpAddress& group,
+                                                const esp::IpAddress& source,
+                                                bool any_source) const {
+    const uint32_t mask = header_.spd_buckets - 1;
+    const SpdEntry* spd = region_.spd();
+    static const esp::IpAddress kAny{};
+    const esp::IpAddress& src = any_source ? kAny : source;
+    for (uint32_t i = spd_hash(group.bytes.data(), src.bytes.data(), any_source) & mask, n = 0;
+         n <= mask; i = (i + 1) & mask, ++n) {
+        const uint32_t tag = spd[i].tag.load(std::memory_order_acquire);
+        if (tag == 0) return std::nullopt;
+        if (tag != 1) continue;
+        if (spd[i].any_source == any_source &&
+            std::memcmp(spd[i].group, group.bytes.data(), 16) == 0 &&
+            (any_source || std::memcmp(spd[i].source, source.bytes.data(), 16) == 0)) {
+            return spd[i].value.load(std::memory_order_acquire);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<uint64_t> SaTableReader::find_policy(const esp::IpAddress& group,
+                                                   const esp::IpAddress& source) const {
+    if (auto exact = find_spd(group, source, false)) return exact;
+    return find_spd(group, source, true);
+}
+
+void SaTableReader::set_online(uint32_t lcore, bool online) {
+    LcoreState& l = region_.lcore(lcore);
+    quiescent(lcore);
+    l.online.store(online ? 1 : 0, std::memory_order_release);
+}
+
+}  // namespace mcsec::shm

@@ -1,0 +1,239 @@
+// The shared-memory SA table contract: region creation and checks, SA publish/retire with
+// grace periods, policies, writer restart, and lock-free reads during writes.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include "mcsec/shm/sa_table.hpp"
+#include "test_packets.hpp"
+
+namespace mcsec::shm {
+namespace {
+
+class Shm : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        instance_ = "test" + std::to_string(getpid()) + "-" +
+                    ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        instance_.resize(std::min<size_t>(instance_.size(), 31));
+        Region::remove(instance_);
+        geometry_.sa_slots = 64;
+        geometry_.spd_entries = 64;
+        geometry_.max_senders = 4;
+        geometry_.replay_window = 256;
+        geometry_.lcores = 2;
+        std::string error;
+        region_ = Region::create(instance_, geometry_, error);
+        ASSERT_TRUE(region_) << error;
+    }
+    void TearDown() override { Region::remove(instance_); }
+
+    SaSpec spec(uint32_t spi, const char* dst = "239.100.1.1") {
+        SaSpec s;
+        s.spi = spi;
+        s.key = key_;
+        s.salt = {1, 2, 3, 4};
+        s.replay_window = 256;
+        s.max_senders = 4;
+        s.tunnel_source = test::ip("192.0.2.1");
+        s.tunnel_destination = test::ip(dst);
+        s.red_group = test::ip("239.1.1.1");
+        return s;
+    }
+
+    std::string instance_;
+    Geometry geometry_;
+    std::unique_ptr<Region> region_;
+    std::vector<uint8_t> key_ = std::vector<uint8_t>(16, 0xa5);
+};
+
+TEST_F(Shm, RegionIsMode0600AndAttachChecksIt) {
+    struct stat st {};
+    ASSERT_EQ(stat(Region::path_of(instance_).c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    std::string error;
+    EXPECT_FALSE(Region::create(instance_, geometry_, error)) << "second create must fail";
+    auto attached = Region::attach(instance_, error);
+    ASSERT_TRUE(attached) << error;
+    EXPECT_EQ(attached->geometry(), geometry_);
+    chmod(Region::path_of(instance_).c_str(), 0644);
+    EXPECT_FALSE(Region::attach(instance_, error));
+    EXPECT_NE(error.find("0600"), std::string::npos) << error;
+}
+
+TEST_F(Shm, AttachRejectsGarbageAndOtherGeometry) {
+    std::string error;
+    EXPECT_FALSE(Region::attach("no-such-instance-xyz", error));
+    EXPECT_FALSE(Region::attach("../etc", error));
+    bool created = true;
+    Geometry other = geometry_;
+    other.sa_slots = 128;
+    EXPECT_FALSE(Region::attach_or_create(instance_, other, created, error));
+    EXPECT_TRUE(Region::attach_or_create(instance_, geometry_, created, error));
+    EXPECT_FALSE(created);
+    region_->header().magic = 0;
+    EXPECT_FALSE(Region::attach(instance_, error));
+    EXPECT_NE(error.find("magic"), std::string::npos);
+}
+
+TEST_F(Shm, PublishedSaIsFoundWithItsParameters) {
+    SaTableWriter writer(*region_);
+    std::string error;
+    auto slot = writer.add_sa(spec(0x1234), error);
+    ASSERT_TRUE(slot) << error;
+    SaTableReader reader(*region_);
+    EXPECT_EQ(reader.find_inbound(0x1234, test::ip("239.100.1.1")), *slot);
+    EXPECT_EQ(reader.find_inbound(0x1234, test::ip("239.100.1.2")), kNoSlot);
+    EXPECT_EQ(reader.find_inbound(0x1235, test::ip("239.100.1.1")), kNoSlot);
+    std::array<uint8_t, 32> key{};
+    auto params = params_from_control(region_->control(*slot), key);
+    EXPECT_EQ(params.spi, 0x1234u);
+    EXPECT_EQ(std::vector<uint8_t>(params.key.begin(), params.key.end()), key_);
+    EXPECT_EQ(params.tunnel_destination, test::ip("239.100.1.1"));
+    EXPECT_FALSE(writer.add_sa(spec(0x1234), error)) << "duplicate inbound (SPI, dst)";
+    EXPECT_NE(error.find("exists"), std::string::npos);
+}
+
+TEST_F(Shm, RetiredSlotWaitsForEveryOnlineLcoreThenIsWiped) {
+    region_->header().dataplane_pid.store(getpid());  // "a dataplane is attached"
+    SaTableReader reader(*region_);
+    reader.set_online(0, true);
+    reader.set_online(1, true);
+    SaTableWriter writer(*region_);
+    std::string error;
+    const uint32_t slot = *writer.add_sa(spec(0x2000), error);
+    const uint32_t free_before = writer.free_slots();
+    ASSERT_TRUE(writer.retire_sa(slot));
+    EXPECT_EQ(reader.find_inbound(0x2000, test::ip("239.100.1.1")), kNoSlot);
+    EXPECT_EQ(writer.reclaim(), 0u) << "no lcore passed a quiescent point yet";
+    reader.quiescent(0);
+    EXPECT_EQ(writer.reclaim(), 0u) << "lcore 1 has not";
+    reader.quiescent(1);
+    EXPECT_EQ(writer.reclaim(), 2u);  // the slot and its SAD entry
+    EXPECT_EQ(writer.free_slots(), free_before + 1);
+    const SaControl& c = region_->control(slot);
+    EXPECT_EQ(c.state.load(), static_cast<uint32_t>(SlotState::Free));
+    for (uint8_t b : c.key) ASSERT_EQ(b, 0) << "key bytes must be zeroed when freed";
+}
+
+TEST_F(Shm, OfflineLcoresAndADeadDataplaneDoNotBlockReclaim) {
+    SaTableReader reader(*region_);
+    reader.set_online(0, true);
+    region_->header().dataplane_pid.store(getpid());
+    SaTableWriter writer(*region_);
+    std::string error;
+    const uint32_t slot = *writer.add_sa(spec(0x3000), error);
+    writer.retire_sa(slot);
+    EXPECT_FALSE(writer.synchronize(std::chrono::milliseconds(5)));
+    reader.set_online(0, false);
+    EXPECT_TRUE(writer.synchronize(std::chrono::milliseconds(100)));
+    // A dataplane that died (no such pid) cannot hold references either.
+    reader.set_online(0, true);
+    const uint32_t slot2 = *writer.add_sa(spec(0x3001), error);
+    writer.retire_sa(slot2);
+    region_->header().dataplane_pid.store(0x7ffffff0);
+    EXPECT_TRUE(writer.synchronize(std::chrono::milliseconds(100)));
+}
+
+TEST_F(Shm, PoliciesSourceSpecificWinsAndSwitchIsAtomic) {
+    SaTableWriter writer(*region_);
+    SaTableReader reader(*region_);
+    const auto group = test::ip("239.1.1.1");
+    EXPECT_FALSE(reader.find_policy(group, test::ip("10.0.0.1")));
+    ASSERT_TRUE(writer.set_policy(group, std::nullopt, PolicyAction::Protect, 5));
+    ASSERT_TRUE(writer.set_policy(group, test::ip("10.9.9.9"), PolicyAction::Discard));
+    auto any = reader.find_policy(group, test::ip("10.0.0.1"));
+    ASSERT_TRUE(any);
+    EXPECT_EQ(policy_action(*any), PolicyAction::Protect);
+    EXPECT_EQ(policy_slot(*any), 5u);
+    EXPECT_EQ(policy_action(*reader.find_policy(group, test::ip("10.9.9.9"))),
+              PolicyAction::Discard);
+    ASSERT_TRUE(writer.set_policy(group, std::nullopt, PolicyAction::Protect, 6));  // rollover
+    EXPECT_EQ(policy_slot(*reader.find_policy(group, test::ip("10.0.0.1"))), 6u);
+    ASSERT_TRUE(writer.remove_policy(group, test::ip("10.9.9.9")));
+    EXPECT_EQ(policy_action(*reader.find_policy(group, test::ip("10.9.9.9"))),
+              PolicyAction::Protect);
+    ASSERT_TRUE(writer.remove_policy(group, std::nullopt));
+    EXPECT_FALSE(reader.find_policy(group, test::ip("10.0.0.1")));
+}
+
+TEST_F(Shm, TableFullAndGeometryLimitsAreErrors) {
+    SaTableWriter writer(*region_);
+    std::string error;
+    auto too_big = spec(1);
+    too_big.replay_window = 4096;
+    EXPECT_FALSE(writer.add_sa(too_big, error));
+    for (uint32_t i = 0; i < geometry_.sa_slots; ++i) {
+        const uint8_t dst[4] = {239, 100, 0, static_cast<uint8_t>(i)};
+        auto s = spec(0x100 + i);
+        s.tunnel_destination = esp::IpAddress::from_v4(dst);
+        ASSERT_TRUE(writer.add_sa(s, error)) << i << error;
+    }
+    EXPECT_FALSE(writer.add_sa(spec(0x9999), error));
+    EXPECT_NE(error.find("no free SA slot"), std::string::npos);
+}
+
+TEST_F(Shm, RestartedWriterKnowsFreeAndRetiredSlots) {
+    std::string error;
+    uint32_t kept, retired;
+    {
+        SaTableWriter writer(*region_);
+        kept = *writer.add_sa(spec(0x10), error);
+        retired = *writer.add_sa(spec(0x11), error);
+        writer.retire_sa(retired);
+    }
+    SaTableWriter writer(*region_);
+    EXPECT_EQ(writer.free_slots(), geometry_.sa_slots - 2);
+    EXPECT_EQ(writer.pending(), 2u);  // the retired slot and its SAD tombstone
+    EXPECT_TRUE(writer.synchronize(std::chrono::milliseconds(100)));  // no dataplane attached
+    EXPECT_EQ(writer.free_slots(), geometry_.sa_slots - 1);
+    SaTableReader reader(*region_);
+    EXPECT_EQ(reader.find_inbound(0x10, test::ip("239.100.1.1")), kept);
+}
+
+// A reader hammering lookups while the writer adds and retires SAs never sees an entry whose
+// slot does not hold the SA it was looked up for.
+TEST_F(Shm, LockFreeReadsStayConsistentUnderWrites) {
+    region_->header().dataplane_pid.store(getpid());
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> lookups{0}, mismatches{0};
+    std::thread reader_thread([&] {
+        SaTableReader reader(*region_);
+        reader.set_online(0, true);
+        const auto dst = test::ip("239.100.1.1");
+        while (!stop.load(std::memory_order_relaxed)) {
+            for (uint32_t spi = 0x500; spi < 0x508; ++spi) {
+                const uint32_t slot = reader.find_inbound(spi, dst);
+                if (slot != kNoSlot) {
+                    const SaControl& c = region_->control(slot);
+                    if (c.state.load(std::memory_order_acquire) ==
+                            static_cast<uint32_t>(SlotState::Active) &&
+                        c.spi != spi) {
+                        ++mismatches;
+                    }
+                }
+                ++lookups;
+            }
+            reader.quiescent(0);
+        }
+        reader.set_online(0, false);
+    });
+    SaTableWriter writer(*region_);
+    std::string error;
+    for (int round = 0; round < 2000; ++round) {
+        auto slot = writer.add_sa(spec(0x500 + round % 8), error);
+        ASSERT_TRUE(slot) << error;
+        writer.retire_sa(*slot);
+        writer.reclaim();
+    }
+    stop = true;
+    reader_thread.join();
+    EXPECT_GT(lookups.load(), 0u);
+    EXPECT_EQ(mismatches.load(), 0u);
+}
+
+}  // namespace
+}  // namespace mcsec::shm
