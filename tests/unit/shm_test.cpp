@@ -223,14 +223,23 @@ TEST_F(Shm, LockFreeReadsStayConsistentUnderWrites) {
     });
     SaTableWriter writer(*region_);
     std::string error;
-    for (int round = 0; round < 2000; ++round) {
+    int failed_round = -1;
+    for (int round = 0; round < 2000 && failed_round < 0; ++round) {
         auto slot = writer.add_sa(spec(0x500 + round % 8), error);
-        ASSERT_TRUE(slot) << error;
+        if (!slot) {
+            failed_round = round;
+            break;
+        }
         writer.retire_sa(*slot);
-        writer.reclaim();
+        // Keep a few retirements in flight, so reads overlap reuse; wait when the table
+        // runs low (the reader thread may not have been scheduled for a while).
+        if (writer.free_slots() < 8 && !writer.synchronize(std::chrono::seconds(5))) {
+            failed_round = round;
+        }
     }
     stop = true;
     reader_thread.join();
+    EXPECT_EQ(failed_round, -1) << error;
     EXPECT_GT(lookups.load(), 0u);
     EXPECT_EQ(mismatches.load(), 0u);
 }

@@ -38,6 +38,9 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
     Scratch* scratch = scratch_.data();
     crypto::AeadOp* ops = ops_.data();
     uint32_t op_count = 0;
+    InboundSa* last_sa = nullptr;
+    uint32_t last_spi = 0;
+    IpAddress last_destination;
 
     auto drop = [&](uint32_t i, DropReason reason) {
         status[i] = {false, reason};
@@ -78,12 +81,19 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
         const uint32_t spi = load_be32(esp);
         const uint32_t seq_low = load_be32(esp + 4);
 
-        InboundSa* sa = sad_.find(spi, outer.destination);
+        // Bursts usually carry one SA: reuse the previous packet's lookup (the tables cannot
+        // change under a chunk: the lcore reports no quiescent point while it runs).
+        if (spi != last_spi || outer.destination != last_destination || last_sa == nullptr) {
+            last_sa = sad_.find(spi, outer.destination);
+            last_spi = spi;
+            last_destination = outer.destination;
+        }
+        InboundSa* sa = last_sa;
         if (sa == nullptr) {
             drop(i, DropReason::UnknownSpi);
             continue;
         }
-        if (sa->runtime->hard_expired) {
+        if (flag_set(sa->runtime->hard_expired)) {
             drop(i, DropReason::SaHardExpired);
             continue;
         }
@@ -140,6 +150,8 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
     engine_.open({ops, op_count});
 
     // Stage 3: replay window update, trailer, inner packet and inbound policy checks.
+    InboundSa* run_sa = nullptr;
+    uint64_t run_packets = 0, run_bytes = 0;
     for (uint32_t k = 0; k < op_count; ++k) {
         const crypto::AeadOp& op = ops[k];
         const uint32_t i = op.user_index;
@@ -193,14 +205,23 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
             continue;
         }
 
-        ++sa.runtime->usage.packets;
-        sa.runtime->usage.bytes += inner.total_length;
-        const LifetimeStatus life =
-            evaluate_lifetime(sa.lifetime, sa.runtime->usage,
-                              now_seconds - std::min(now_seconds, sa.created_at_seconds));
-        if (life == LifetimeStatus::Soft) sa.runtime->soft_expired = true;
+        // One atomic add per run of packets on the same SA (flushed below); the lifetime check
+        // sees the shared total plus this run.
+        if (&sa != run_sa) {
+            if (run_sa != nullptr) add_usage(run_sa->runtime->usage, run_packets, run_bytes);
+            run_sa = &sa;
+            run_packets = run_bytes = 0;
+        }
+        ++run_packets;
+        run_bytes += inner.total_length;
+        LifetimeUsage used = load_usage(sa.runtime->usage);
+        used.packets += run_packets;
+        used.bytes += run_bytes;
+        const LifetimeStatus life = evaluate_lifetime(
+            sa.lifetime, used, now_seconds - std::min(now_seconds, sa.created_at_seconds));
+        if (life == LifetimeStatus::Soft) set_flag(sa.runtime->soft_expired);
         // The packet that reaches a hard limit is still delivered; later ones are dropped.
-        if (life == LifetimeStatus::Hard) sa.runtime->hard_expired = true;
+        if (life == LifetimeStatus::Hard) set_flag(sa.runtime->hard_expired);
 
         PacketBuffer& p = *pkts[i];
         p.trim_front(s.outer_header_length + kEspHeaderLen + kEspIvLen);
@@ -208,6 +229,7 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
         p.trim_back(p.length() - inner.total_length);
     }
 
+    if (run_sa != nullptr) add_usage(run_sa->runtime->usage, run_packets, run_bytes);
     return partition_burst<InboundSa*>(pkts, sas, {status, n}, reasons);
 }
 

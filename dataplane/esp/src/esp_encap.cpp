@@ -1,5 +1,6 @@
 #include "mcsec/esp/esp_encap.hpp"
 
+#include <atomic>
 #include <cstring>
 
 #include "mcsec/esp/byte_order.hpp"
@@ -35,6 +36,8 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
     Scratch* scratch = scratch_.data();
     crypto::AeadOp* ops = ops_.data();
     uint32_t op_count = 0;
+    OutboundSa* reserved_sa = nullptr;
+    uint64_t reserved_next = 1, reserved_last = 0;
 
     auto drop = [&](uint32_t i, DropReason reason) {
         status[i] = {false, reason};
@@ -55,19 +58,19 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
         p.trim_back(p.length() - inner.total_length);
         const uint32_t inner_length = p.length();
 
-        if (sa.runtime->hard_expired) {
+        if (flag_set(sa.runtime->hard_expired)) {
             drop(i, DropReason::SaHardExpired);
             continue;
         }
         const LifetimeStatus life =
-            evaluate_lifetime(sa.lifetime, sa.runtime->usage,
+            evaluate_lifetime(sa.lifetime, load_usage(sa.runtime->usage),
                               now_seconds - std::min(now_seconds, sa.created_at_seconds));
         if (life == LifetimeStatus::Hard) {
-            sa.runtime->hard_expired = true;
+            set_flag(sa.runtime->hard_expired);
             drop(i, DropReason::SaHardExpired);
             continue;
         }
-        if (life == LifetimeStatus::Soft) sa.runtime->soft_expired = true;
+        if (life == LifetimeStatus::Soft) set_flag(sa.runtime->soft_expired);
 
         const uint32_t outer_header_length = sa.outer_header_length;
         const uint32_t pad = padding_for(inner_length);
@@ -82,12 +85,27 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
             continue;
         }
         // Counter exhaustion forces a rekey; the counter never wraps (that would reuse IVs).
-        if (sa.runtime->last_seq >= sa.max_seq) {
-            sa.runtime->hard_expired = true;
+        // Several lcores may send on one SA, so sequence numbers are reserved with an atomic
+        // add: once per run of consecutive packets on the same SA, not per packet. A packet
+        // dropped after its reservation leaves a gap, which receivers tolerate; no two packets
+        // ever get the same number (and IV).
+        if (&sa != reserved_sa || reserved_next > reserved_last) {
+            uint32_t run = 1;
+            while (i + run < n && sas[i + run] == &sa) ++run;
+            const uint64_t base = std::atomic_ref<uint64_t>(sa.runtime->last_seq)
+                                      .fetch_add(run, std::memory_order_relaxed);
+            reserved_sa = &sa;
+            reserved_next = base + 1;
+            reserved_last = base + run;
+        }
+        const uint64_t seq = reserved_next++;
+        if (seq > sa.max_seq) {
+            std::atomic_ref<uint64_t>(sa.runtime->last_seq)
+                .store(sa.max_seq, std::memory_order_relaxed);
+            set_flag(sa.runtime->hard_expired);
             drop(i, DropReason::SeqExhausted);
             continue;
         }
-        const uint64_t seq = ++sa.runtime->last_seq;
         const uint64_t iv = uint64_t{sa.sender_id} << kIvCounterBits | seq;
 
         uint8_t* trailer = p.append(pad + kEspTrailerLen);
@@ -132,17 +150,24 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
     // Stage 2: one crypto burst for the whole chunk.
     engine_.seal({ops, op_count});
 
-    // Stage 3: account.
+    // Stage 3: account, one atomic add per run of packets on the same SA.
+    OutboundSa* run_sa = nullptr;
+    uint64_t run_packets = 0, run_bytes = 0;
     for (uint32_t k = 0; k < op_count; ++k) {
         const uint32_t i = ops[k].user_index;
         if (!ops[k].ok) {
             drop(i, DropReason::CryptoFailed);
             continue;
         }
-        OutboundSa& sa = *sas[i];
-        ++sa.runtime->usage.packets;
-        sa.runtime->usage.bytes += scratch[i].inner_length;
+        if (sas[i] != run_sa) {
+            if (run_sa != nullptr) add_usage(run_sa->runtime->usage, run_packets, run_bytes);
+            run_sa = sas[i];
+            run_packets = run_bytes = 0;
+        }
+        ++run_packets;
+        run_bytes += scratch[i].inner_length;
     }
+    if (run_sa != nullptr) add_usage(run_sa->runtime->usage, run_packets, run_bytes);
 
     return partition_burst<OutboundSa*>(pkts, sas, {status, n}, reasons);
 }

@@ -46,7 +46,7 @@ SpdVerdict Spd::lookup(const IpAddress& group, const IpAddress& source) const {
         case PolicyAction::Bypass:
             return {PolicyAction::Bypass, nullptr, DropReason::NoPolicy};
         case PolicyAction::Protect:
-            if (entry->sa == nullptr || entry->sa->runtime->hard_expired) {
+            if (entry->sa == nullptr || flag_set(entry->sa->runtime->hard_expired)) {
                 return {PolicyAction::Discard, nullptr, DropReason::NoOutboundSa};
             }
             return {PolicyAction::Protect, entry->sa, DropReason::NoPolicy};

@@ -20,7 +20,7 @@ namespace mcsec::esp {
 
 class EspDecap {
   public:
-    EspDecap(crypto::AeadEngine& engine, const Sad& sad) : engine_(engine), sad_(sad) {}
+    EspDecap(crypto::AeadEngine& engine, const InboundSaLookup& sad) : engine_(engine), sad_(sad) {}
 
     // Decapsulates pkts[i] (an outer IPv4/IPv6 packet from the black port). On return
     // pkts[0..n) hold the inner packets and sas[0..n) the SA each arrived on; pkts[n..) were
@@ -44,7 +44,7 @@ class EspDecap {
     };
 
     crypto::AeadEngine& engine_;
-    const Sad& sad_;
+    const InboundSaLookup& sad_;
     DropCounters drops_;
     std::array<BurstStatus, kMaxBurst> status_{};
     std::array<Scratch, kMaxBurst> scratch_{};

@@ -20,14 +20,22 @@ struct SadKeyHash {
     uint32_t operator()(const SadKey& k) const;
 };
 
-class Sad {
+// How decap finds the inbound SA of a packet: the in-process Sad below, or the dataplane's
+// view of the shared-memory SAD.
+class InboundSaLookup {
+  public:
+    virtual ~InboundSaLookup() = default;
+    virtual InboundSa* find(uint32_t spi, const IpAddress& destination) const = 0;
+};
+
+class Sad final : public InboundSaLookup {
   public:
     explicit Sad(uint32_t capacity) : map_(capacity) {}
     bool add(InboundSa* sa) { return map_.insert({sa->spi, sa->tunnel_destination}, sa); }
     bool remove(uint32_t spi, const IpAddress& destination) {
         return map_.erase({spi, destination});
     }
-    InboundSa* find(uint32_t spi, const IpAddress& destination) const {
+    InboundSa* find(uint32_t spi, const IpAddress& destination) const override {
         InboundSa* const* sa = map_.find({spi, destination});
         return sa ? *sa : nullptr;
     }

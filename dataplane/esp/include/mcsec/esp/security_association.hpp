@@ -13,6 +13,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -67,6 +68,25 @@ struct GroupSaParams {
     LifetimeLimits lifetime;
     uint64_t created_at_seconds = 0;
 };
+
+// Runtime state may be shared by lcores (and read by mcsecctl): every access goes through these
+// relaxed atomic helpers, which compile to plain loads and stores (and one locked add).
+inline uint64_t load_relaxed(const uint64_t& v) {
+    return std::atomic_ref<const uint64_t>(v).load(std::memory_order_relaxed);
+}
+inline bool flag_set(const uint8_t& f) {
+    return std::atomic_ref<const uint8_t>(f).load(std::memory_order_relaxed) != 0;
+}
+inline void set_flag(uint8_t& f) {
+    std::atomic_ref<uint8_t>(f).store(1, std::memory_order_relaxed);
+}
+inline void add_usage(LifetimeUsage& usage, uint64_t packets, uint64_t bytes) {
+    std::atomic_ref<uint64_t>(usage.packets).fetch_add(packets, std::memory_order_relaxed);
+    std::atomic_ref<uint64_t>(usage.bytes).fetch_add(bytes, std::memory_order_relaxed);
+}
+inline LifetimeUsage load_usage(const LifetimeUsage& usage) {
+    return {load_relaxed(usage.packets), load_relaxed(usage.bytes)};
+}
 
 // What the fast path writes for an outbound SA. Plain data with a fixed layout, so it can live
 // in the shared-memory region (and survive a dataplane restart) or inside OutboundSa itself.
