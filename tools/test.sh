@@ -33,7 +33,7 @@ if [ "${MCSEC_SKIP_SANITIZE:-0}" != 1 ]; then
     cmake --build build/asan -j "$jobs"
     step "ASan+UBSan tests"
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-        ctest --test-dir build/asan --output-on-failure -j "$jobs" -LE interop
+        ctest --test-dir build/asan --output-on-failure -j "$jobs" -LE "interop|integration"
 fi
 
 if [ "${MCSEC_SKIP_FUZZ:-0}" != 1 ]; then

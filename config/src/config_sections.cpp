@@ -169,6 +169,8 @@ Policy read_policy(TableReader& reader, Diagnostics& diagnostics) {
             read_unsigned<std::uint32_t>(reader, "replay_window", Presence::Optional, 64, 4096))
         policy.replay_window = *window;
     if (const auto esn = reader.boolean("esn", Presence::Optional)) policy.esn = *esn;
+    if (const auto check = reader.boolean("replay_check", Presence::Optional))
+        policy.replay_check = *check;
     read_lifetime(reader, diagnostics, policy.lifetime);
     return policy;
 }
@@ -256,6 +258,65 @@ ManualSa read_manual_sa(TableReader& reader) {
     return sa;
 }
 
+// The CPU ids of the dataplane lcores: 1..64 of them, each 0..1023, no duplicates.
+void read_lcores(TableReader& reader, std::vector<std::uint16_t>& lcores) {
+    constexpr EntryCount kLcoreCount{.min = 1, .max = 64};
+    constexpr std::int64_t kMaxCpuId = 1023;
+    std::vector<std::uint16_t> ids;
+    std::vector<std::string> first_paths;
+    for (const auto& [id, path] :
+         reader.array_of_integers("lcores", Presence::Optional, kLcoreCount, 0, kMaxCpuId)) {
+        const auto cpu = static_cast<std::uint16_t>(id);
+        const auto first = std::find(ids.begin(), ids.end(), cpu);
+        if (first != ids.end()) {
+            reader.diagnostics().error(
+                path, "duplicate lcore " + std::to_string(cpu) + " (first listed at " +
+                          first_paths[static_cast<std::size_t>(first - ids.begin())] + ")");
+            continue;
+        }
+        ids.push_back(cpu);
+        first_paths.push_back(path);
+    }
+    // Nothing read: the key is absent (keep the default) or broken (reported; the file does
+    // not load).
+    if (!ids.empty()) lcores = std::move(ids);
+}
+
+void read_dataplane(TableReader& root, Diagnostics& diagnostics, Dataplane& dataplane) {
+    const auto* table = root.table("dataplane", Presence::Optional);
+    if (table == nullptr) return;
+    TableReader reader(*table, root.path_of("dataplane"), diagnostics);
+    const auto read_u32 = [&reader](std::string_view key, std::uint32_t min, std::uint32_t max,
+                                    std::uint32_t& value) {
+        if (const auto number =
+                read_unsigned<std::uint32_t>(reader, key, Presence::Optional, min, max))
+            value = *number;
+    };
+    const auto read_bool = [&reader](std::string_view key, bool& value) {
+        if (const auto flag = reader.boolean(key, Presence::Optional)) value = *flag;
+    };
+
+    read_lcores(reader, dataplane.lcores);
+    read_bool("hugepages", dataplane.hugepages);
+    read_u32("memory_mb", 16, 65536, dataplane.memory_mb);
+    read_u32("mbufs", 1023, 1048575, dataplane.mbufs);
+    read_u32("idle_sleep_us", 0, 100000, dataplane.idle_sleep_us);
+    read_u32("idle_polls", 1, 1000000, dataplane.idle_polls);
+    if (const auto ttl =
+            read_unsigned<std::uint8_t>(reader, "outer_ttl", Presence::Optional, 1, 255))
+        dataplane.outer_ttl = *ttl;
+    read_bool("copy_dscp", dataplane.copy_dscp);
+    if (const auto policy = reader.choice("mtu_policy", Presence::Optional, kMtuPolicyNames))
+        dataplane.mtu_policy = *policy;
+    read_u32("sa_slots", 1, 1048576, dataplane.sa_slots);
+    read_u32("max_senders", 1, 4096, dataplane.max_senders);
+    if (const auto path = reader.choice("exception_path", Presence::Optional, kExceptionPathNames))
+        dataplane.exception_path = *path;
+    for (auto& argument : reader.array_of_strings("eal_args", Presence::Optional))
+        dataplane.eal_args.push_back(std::move(argument.value));
+    reader.reject_unknown_keys();
+}
+
 // Reads `[[key]]` entries with `read_entry(reader)` and rejects their unknown keys. An element
 // that is not a table (already reported) becomes a default entry, so entry i is always element i
 // of the file and the cross-checks' key paths stay right.
@@ -303,6 +364,7 @@ bool read_appliance_config(const toml::table& root, Diagnostics& diagnostics,
     read_keying(reader, diagnostics, config.keying);
     config.manual_sas = read_entries<ManualSa>(reader, diagnostics, "manual_sas",
                                                Presence::Optional, read_manual_sa);
+    read_dataplane(reader, diagnostics, config.dataplane);
     reader.reject_unknown_keys();
     return true;
 }

@@ -22,4 +22,12 @@ std::string_view to_string(KeyingMode mode) noexcept {
     return name_of(kKeyingModeNames, mode);
 }
 
+std::string_view to_string(MtuPolicy policy) noexcept {
+    return name_of(kMtuPolicyNames, policy);
+}
+
+std::string_view to_string(ExceptionPath path) noexcept {
+    return name_of(kExceptionPathNames, path);
+}
+
 }  // namespace mcsec::config

@@ -43,6 +43,16 @@ inline constexpr std::array<EnumName<KeyingMode>, 3> kKeyingModeNames{{
     {"lkh", KeyingMode::Lkh},
 }};
 
+inline constexpr std::array<EnumName<MtuPolicy>, 2> kMtuPolicyNames{{
+    {"icmp", MtuPolicy::Icmp},
+    {"fragment", MtuPolicy::Fragment},
+}};
+
+inline constexpr std::array<EnumName<ExceptionPath>, 2> kExceptionPathNames{{
+    {"tap", ExceptionPath::Tap},
+    {"none", ExceptionPath::None},
+}};
+
 template <typename Enum, std::size_t N>
 constexpr std::string_view name_of(const std::array<EnumName<Enum>, N>& names,
                                    Enum value) noexcept {

@@ -42,6 +42,11 @@ bool has_control_character(std::string_view text) noexcept {
     });
 }
 
+std::string out_of_range(std::int64_t min, std::int64_t max, std::int64_t found) {
+    return "must be between " + std::to_string(min) + " and " + std::to_string(max) + " (found " +
+           std::to_string(found) + ")";
+}
+
 // Classic two-row Levenshtein distance; the strings are short key names.
 std::size_t edit_distance(std::string_view from, std::string_view to) {
     std::vector<std::size_t> previous(to.size() + 1);
@@ -129,8 +134,7 @@ std::optional<std::int64_t> TableReader::integer(std::string_view key, Presence 
     }
     const std::int64_t number = value->get();
     if (number < min || number > max) {
-        error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
-                       " (found " + std::to_string(number) + ")");
+        error(key, out_of_range(min, max, number));
         return std::nullopt;
     }
     return number;
@@ -203,6 +207,43 @@ std::vector<Element<std::string>> TableReader::array_of_strings(std::string_view
                                "must be a non-empty string without control characters");
         } else {
             elements.push_back({text->get(), std::move(element_at)});
+        }
+    }
+    return elements;
+}
+
+std::vector<Element<std::int64_t>> TableReader::array_of_integers(std::string_view key,
+                                                                  Presence presence,
+                                                                  EntryCount entries,
+                                                                  std::int64_t min,
+                                                                  std::int64_t max) {
+    std::vector<Element<std::int64_t>> elements;
+    const auto* node = lookup(key, presence);
+    if (node == nullptr) return elements;
+    const auto* array = node->as_array();
+    if (array == nullptr) {
+        wrong_type(key, *node, "an array of integers");
+        return elements;
+    }
+    if (array->size() < entries.min || array->size() > entries.max) {
+        error(key, "must have " + std::to_string(entries.min) + " to " +
+                       std::to_string(entries.max) + " entries (found " +
+                       std::to_string(array->size()) + ")");
+        return elements;
+    }
+    const auto array_path = path_of(key);
+    for (std::size_t index = 0; index < array->size(); ++index) {
+        const auto* element = array->get(index);
+        auto element_at = element_path(array_path, index);
+        const auto* integer = element->as_integer();
+        if (integer == nullptr) {
+            diagnostics_.error(
+                std::move(element_at),
+                "expected an integer, found " + std::string(describe_type(element->type())));
+        } else if (integer->get() < min || integer->get() > max) {
+            diagnostics_.error(std::move(element_at), out_of_range(min, max, integer->get()));
+        } else {
+            elements.push_back({integer->get(), std::move(element_at)});
         }
     }
     return elements;

@@ -22,6 +22,12 @@ namespace mcsec::config {
 
 enum class Presence : std::uint8_t { Required, Optional };
 
+// How many elements an array may have.
+struct EntryCount {
+    std::size_t min = 0;
+    std::size_t max = 0;
+};
+
 // A value together with its key path, for messages about array elements.
 template <typename T>
 struct Element {
@@ -51,6 +57,12 @@ class TableReader {
                                                              Presence presence);
     // Elements of the wrong type are reported and left out.
     std::vector<Element<std::string>> array_of_strings(std::string_view key, Presence presence);
+    // Elements of the wrong type or outside [min, max] are reported and left out. An array with
+    // a number of elements outside `entries` is reported at the key, and its elements are not
+    // read.
+    std::vector<Element<std::int64_t>> array_of_integers(std::string_view key, Presence presence,
+                                                         EntryCount entries, std::int64_t min,
+                                                         std::int64_t max);
 
     // One of the names in `names`, e.g. role = "red".
     template <typename Enum, std::size_t N>

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mcsec/config/loader.hpp"
 
@@ -634,6 +635,270 @@ TEST(ConfigPolicies, LifetimeZeroMeansUnlimited) {
                       "transform = \"aes-gcm-128\"\nlifetime = { hard_seconds = -1 }");
     EXPECT_TRUE(
         has_error(load(negative), "policies[0].lifetime.hard_seconds", "must be between 0"));
+}
+
+TEST(ConfigPolicies, ReplayCheckDefaultsToOnAndCanBeTurnedOff) {
+    auto result = load(kValidConfig);
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    EXPECT_TRUE(result.config().policies[0].replay_check);
+
+    auto text = with_replaced(kValidConfig, "transform = \"aes-gcm-128\"",
+                              "transform = \"aes-gcm-128\"\nreplay_check = false");
+    result = load(text);
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    EXPECT_FALSE(result.config().policies[0].replay_check);
+
+    text = with_replaced(kValidConfig, "transform = \"aes-gcm-128\"",
+                         "transform = \"aes-gcm-128\"\nreplay_check = \"off\"");
+    const auto error = only_error(load(text));
+    expect_position(error, 22, 16);
+    EXPECT_EQ(error.key_path, "policies[0].replay_check");
+    EXPECT_EQ(error.message, "expected a boolean (true or false), found a string");
+}
+
+// --- dataplane --------------------------------------------------------------------------------
+
+// kValidConfig with a [dataplane] table appended: the header is on line 38, the first line of
+// `body` on line 39.
+std::string with_dataplane(std::string_view body) {
+    return std::string(kValidConfig) + "\n[dataplane]\n" + std::string(body) + "\n";
+}
+
+constexpr std::uint32_t kDataplaneBodyLine = 39;
+
+TEST(ConfigDataplane, DefaultsWhenTheTableIsAbsent) {
+    const auto result = load(kValidConfig);
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    const Dataplane& dataplane = result.config().dataplane;
+    EXPECT_EQ(dataplane.lcores, std::vector<std::uint16_t>{0});
+    EXPECT_TRUE(dataplane.hugepages);
+    EXPECT_EQ(dataplane.memory_mb, 256U);
+    EXPECT_EQ(dataplane.mbufs, 8191U);
+    EXPECT_EQ(dataplane.idle_sleep_us, 0U);
+    EXPECT_EQ(dataplane.idle_polls, 64U);
+    EXPECT_EQ(dataplane.outer_ttl, 64);
+    EXPECT_TRUE(dataplane.copy_dscp);
+    EXPECT_EQ(dataplane.mtu_policy, MtuPolicy::Icmp);
+    EXPECT_EQ(dataplane.sa_slots, 1024U);
+    EXPECT_EQ(dataplane.max_senders, 16U);
+    EXPECT_EQ(dataplane.exception_path, ExceptionPath::Tap);
+    EXPECT_TRUE(dataplane.eal_args.empty());
+}
+
+TEST(ConfigDataplane, EmptyTableKeepsTheDefaults) {
+    const auto result = load(with_dataplane(""));
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    EXPECT_EQ(result.config().dataplane.lcores, std::vector<std::uint16_t>{0});
+    EXPECT_EQ(result.config().dataplane.memory_mb, 256U);
+}
+
+TEST(ConfigDataplane, LoadsEveryKey) {
+    const auto result = load(with_dataplane(R"(lcores = [2, 3, 1023]
+hugepages = false
+memory_mb = 64
+mbufs = 1023
+idle_sleep_us = 100
+idle_polls = 1000000
+outer_ttl = 255
+copy_dscp = false
+mtu_policy = "fragment"
+sa_slots = 1048576
+max_senders = 4096
+exception_path = "none"
+eal_args = ["--log-level=lib.eal:debug", "--in-memory"])"));
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    const Dataplane& dataplane = result.config().dataplane;
+    EXPECT_EQ(dataplane.lcores, (std::vector<std::uint16_t>{2, 3, 1023}));
+    EXPECT_FALSE(dataplane.hugepages);
+    EXPECT_EQ(dataplane.memory_mb, 64U);
+    EXPECT_EQ(dataplane.mbufs, 1023U);
+    EXPECT_EQ(dataplane.idle_sleep_us, 100U);
+    EXPECT_EQ(dataplane.idle_polls, 1000000U);
+    EXPECT_EQ(dataplane.outer_ttl, 255);
+    EXPECT_FALSE(dataplane.copy_dscp);
+    EXPECT_EQ(dataplane.mtu_policy, MtuPolicy::Fragment);
+    EXPECT_EQ(dataplane.sa_slots, 1048576U);
+    EXPECT_EQ(dataplane.max_senders, 4096U);
+    EXPECT_EQ(dataplane.exception_path, ExceptionPath::None);
+    EXPECT_EQ(dataplane.eal_args,
+              (std::vector<std::string>{"--log-level=lib.eal:debug", "--in-memory"}));
+    EXPECT_EQ(to_string(dataplane.mtu_policy), "fragment");
+    EXPECT_EQ(to_string(dataplane.exception_path), "none");
+    EXPECT_EQ(to_string(MtuPolicy::Icmp), "icmp");
+    EXPECT_EQ(to_string(ExceptionPath::Tap), "tap");
+}
+
+TEST(ConfigDataplane, InlineTableWorksToo) {
+    const auto text = with_replaced(kValidConfig, "schema_version = 1\n",
+                                    "schema_version = 1\ndataplane = { hugepages = false, "
+                                    "lcores = [1] }\n");
+    const auto result = load(text);
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    EXPECT_FALSE(result.config().dataplane.hugepages);
+    EXPECT_EQ(result.config().dataplane.lcores, std::vector<std::uint16_t>{1});
+}
+
+struct IntegerRange {
+    std::string_view key;
+    std::int64_t min;
+    std::int64_t max;
+};
+
+constexpr IntegerRange kDataplaneRanges[] = {
+    {"memory_mb", 16, 65536},   {"mbufs", 1023, 1048575}, {"idle_sleep_us", 0, 100000},
+    {"idle_polls", 1, 1000000}, {"outer_ttl", 1, 255},    {"sa_slots", 1, 1048576},
+    {"max_senders", 1, 4096},
+};
+
+TEST(ConfigDataplane, IntegersOutOfRangeNameKeyAndValuePosition) {
+    for (const auto& range : kDataplaneRanges) {
+        for (const auto value : {range.min - 1, range.max + 1}) {
+            const auto line = std::string(range.key) + " = " + std::to_string(value);
+            const auto error = only_error(load(with_dataplane(line)));
+            // The value starts after "key = ".
+            expect_position(error, kDataplaneBodyLine,
+                            static_cast<std::uint32_t>(range.key.size() + 4));
+            EXPECT_EQ(error.key_path, "dataplane." + std::string(range.key));
+            EXPECT_EQ(error.message, "must be between " + std::to_string(range.min) + " and " +
+                                         std::to_string(range.max) + " (found " +
+                                         std::to_string(value) + ")");
+        }
+        for (const auto value : {range.min, range.max}) {
+            const auto text =
+                with_dataplane(std::string(range.key) + " = " + std::to_string(value));
+            EXPECT_TRUE(load(text).ok()) << all_errors(load(text));
+        }
+    }
+}
+
+TEST(ConfigDataplane, OuterTtlOutOfRangeExactText) {
+    const auto error = only_error(load(with_dataplane("hugepages = true\nouter_ttl = 0")));
+    EXPECT_EQ(error.to_string(),
+              "test.toml:40:13: dataplane.outer_ttl: must be between 1 and 255 (found 0)");
+}
+
+TEST(ConfigDataplane, MaxSendersMustBeAtLeastOne) {
+    const auto error = only_error(load(with_dataplane("max_senders = 0")));
+    expect_position(error, kDataplaneBodyLine, 15);
+    EXPECT_EQ(error.key_path, "dataplane.max_senders");
+    EXPECT_EQ(error.message, "must be between 1 and 4096 (found 0)");
+}
+
+TEST(ConfigDataplane, LcoreIdOutOfRange) {
+    auto error = only_error(load(with_dataplane("lcores = [0, 1024]")));
+    expect_position(error, kDataplaneBodyLine, 14);
+    EXPECT_EQ(error.key_path, "dataplane.lcores[1]");
+    EXPECT_EQ(error.message, "must be between 0 and 1023 (found 1024)");
+
+    error = only_error(load(with_dataplane("lcores = [-1]")));
+    expect_position(error, kDataplaneBodyLine, 11);
+    EXPECT_EQ(error.key_path, "dataplane.lcores[0]");
+    EXPECT_EQ(error.message, "must be between 0 and 1023 (found -1)");
+}
+
+TEST(ConfigDataplane, LcoreCount) {
+    auto error = only_error(load(with_dataplane("lcores = []")));
+    expect_position(error, kDataplaneBodyLine, 10);
+    EXPECT_EQ(error.key_path, "dataplane.lcores");
+    EXPECT_EQ(error.message, "must have 1 to 64 entries (found 0)");
+
+    std::string ids;
+    for (int id = 0; id < 65; ++id) ids += (id == 0 ? "" : ", ") + std::to_string(id);
+    error = only_error(load(with_dataplane("lcores = [" + ids + "]")));
+    EXPECT_EQ(error.key_path, "dataplane.lcores");
+    EXPECT_EQ(error.message, "must have 1 to 64 entries (found 65)");
+
+    const auto last_comma = ids.rfind(", ");
+    const auto result = load(with_dataplane("lcores = [" + ids.substr(0, last_comma) + "]"));
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    EXPECT_EQ(result.config().dataplane.lcores.size(), 64U);
+}
+
+TEST(ConfigDataplane, DuplicateLcore) {
+    const auto result = load(with_dataplane("lcores = [2, 3, 2, 3]"));
+    ASSERT_EQ(result.errors().size(), 2U) << all_errors(result);
+    const auto& error = result.errors()[0];
+    expect_position(error, kDataplaneBodyLine, 17);
+    EXPECT_EQ(error.key_path, "dataplane.lcores[2]");
+    EXPECT_EQ(error.message, "duplicate lcore 2 (first listed at dataplane.lcores[0])");
+    EXPECT_EQ(result.errors()[1].key_path, "dataplane.lcores[3]");
+    EXPECT_EQ(result.errors()[1].message,
+              "duplicate lcore 3 (first listed at dataplane.lcores[1])");
+}
+
+TEST(ConfigDataplane, WrongTypes) {
+    struct Case {
+        std::string_view line;
+        std::string_view key_path;
+        std::string_view message;
+    };
+    constexpr Case kCases[] = {
+        {"hugepages = \"yes\"", "dataplane.hugepages",
+         "expected a boolean (true or false), found a string"},
+        {"copy_dscp = 1", "dataplane.copy_dscp",
+         "expected a boolean (true or false), found an integer"},
+        {"memory_mb = 64.0", "dataplane.memory_mb",
+         "expected an integer, found a floating-point number"},
+        {"mbufs = \"8191\"", "dataplane.mbufs", "expected an integer, found a string"},
+        {"lcores = 3", "dataplane.lcores", "expected an array of integers, found an integer"},
+        {"lcores = [0, \"1\"]", "dataplane.lcores[1]", "expected an integer, found a string"},
+        {"mtu_policy = 1", "dataplane.mtu_policy", "expected a string, found an integer"},
+        {"exception_path = false", "dataplane.exception_path",
+         "expected a string, found a boolean"},
+        {"eal_args = \"--in-memory\"", "dataplane.eal_args",
+         "expected an array of strings, found a string"},
+        {"eal_args = [\"--in-memory\", 5]", "dataplane.eal_args[1]",
+         "expected a string, found an integer"},
+        {"eal_args = [\"\"]", "dataplane.eal_args[0]",
+         "must be a non-empty string without control characters"},
+    };
+    for (const auto& test : kCases) {
+        const auto error = only_error(load(with_dataplane(test.line)));
+        EXPECT_EQ(error.line, kDataplaneBodyLine) << test.line;
+        EXPECT_EQ(error.key_path, test.key_path) << test.line;
+        EXPECT_EQ(error.message, test.message) << test.line;
+    }
+
+    const auto text =
+        with_replaced(kValidConfig, "schema_version = 1\n", "schema_version = 1\ndataplane = 5\n");
+    const auto error = only_error(load(text));
+    expect_position(error, 2, 13);
+    EXPECT_EQ(error.key_path, "dataplane");
+    EXPECT_EQ(error.message, "expected a table, found an integer");
+}
+
+TEST(ConfigDataplane, UnknownKey) {
+    auto error = only_error(load(with_dataplane("hugepages = false\nmemory_mib = 64")));
+    expect_position(error, kDataplaneBodyLine + 1, 1);  // the key itself
+    EXPECT_EQ(error.key_path, "dataplane.memory_mib");
+    EXPECT_EQ(error.message, "unknown key (did you mean 'memory_mb'?)");
+
+    error = only_error(load(with_dataplane("numa_nodes = 2")));
+    EXPECT_EQ(error.key_path, "dataplane.numa_nodes");
+    EXPECT_EQ(error.message, "unknown key");
+}
+
+TEST(ConfigDataplane, UnknownMtuPolicy) {
+    const auto error = only_error(load(with_dataplane("mtu_policy = \"pmtud\"")));
+    expect_position(error, kDataplaneBodyLine, 14);
+    EXPECT_EQ(error.key_path, "dataplane.mtu_policy");
+    EXPECT_EQ(error.message, "unknown mtu_policy 'pmtud' (expected icmp or fragment)");
+}
+
+TEST(ConfigDataplane, UnknownExceptionPath) {
+    const auto error = only_error(load(with_dataplane("exception_path = \"kni\"")));
+    expect_position(error, kDataplaneBodyLine, 18);
+    EXPECT_EQ(error.key_path, "dataplane.exception_path");
+    EXPECT_EQ(error.message, "unknown exception_path 'kni' (expected tap or none)");
+}
+
+TEST(ConfigDataplane, ErrorsElsewhereAreStillReported) {
+    auto text = with_replaced(kValidConfig, "sender_id = 7", "sender_id = 0");
+    text += "\n[dataplane]\nouter_ttl = 300\n";
+    const auto result = load(text);
+    ASSERT_EQ(result.errors().size(), 2U) << all_errors(result);
+    EXPECT_EQ(result.errors()[0].key_path, "instance.sender_id");
+    EXPECT_EQ(result.errors()[1].key_path, "dataplane.outer_ttl");
 }
 
 // --- identity ---------------------------------------------------------------------------------

@@ -224,7 +224,13 @@ TEST_F(Shm, LockFreeReadsStayConsistentUnderWrites) {
     SaTableWriter writer(*region_);
     std::string error;
     int failed_round = -1;
-    for (int round = 0; round < 2000 && failed_round < 0; ++round) {
+    // Start writing only once the reader is online and polling, and keep writing until it
+    // has done plenty of lookups (bounded in time).
+    while (lookups.load() == 0) std::this_thread::yield();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (int round = 0;
+         (round < 2000 || lookups.load() < 200000) && std::chrono::steady_clock::now() < deadline;
+         ++round) {
         auto slot = writer.add_sa(spec(0x500 + round % 8), error);
         if (!slot) {
             failed_round = round;
@@ -235,12 +241,13 @@ TEST_F(Shm, LockFreeReadsStayConsistentUnderWrites) {
         // runs low (the reader thread may not have been scheduled for a while).
         if (writer.free_slots() < 8 && !writer.synchronize(std::chrono::seconds(5))) {
             failed_round = round;
+            break;
         }
     }
     stop = true;
     reader_thread.join();
     EXPECT_EQ(failed_round, -1) << error;
-    EXPECT_GT(lookups.load(), 0u);
+    EXPECT_GT(lookups.load(), 100000u);
     EXPECT_EQ(mismatches.load(), 0u);
 }
 

@@ -113,6 +113,7 @@ std::unique_ptr<OutboundSa> make_outbound_sa(crypto::AeadEngine& engine,
     sa->sender_id = params.sender_id;
     sa->max_seq = params.esn ? kMaxSeqEsn : kMaxSeqNoEsn;
     sa->red_group = params.red_group;
+    sa->red_source = params.red_source;
     sa->outer_family = params.tunnel_destination.family();
     sa->tunnel_source = params.tunnel_source;
     sa->tunnel_destination = params.tunnel_destination;

@@ -89,6 +89,9 @@ struct Policy {
     std::uint32_t replay_window = 1024;  // packets, 64..4096
     bool esn = true;                     // 64-bit extended sequence numbers
     Lifetime lifetime;
+    // Anti-replay check on inbound SAs. false is UNSAFE: it accepts replayed packets and exists
+    // only for benchmark harnesses that replay a capture.
+    bool replay_check = true;
 };
 
 struct X509Identity {
@@ -129,6 +132,43 @@ struct ManualSa {
     SecretBytes key_and_salt;
 };
 
+// What the dataplane does with a red packet that no longer fits the black MTU once encrypted.
+enum class MtuPolicy : std::uint8_t {
+    Icmp,      // drop it and send ICMP fragmentation-needed / packet-too-big to the red source
+    Fragment,  // fragment the outer packet after encryption
+};
+
+// Where the packets the dataplane does not handle itself go: ARP/ND, black-side IGMP/MLD and
+// traffic for the appliance's own addresses.
+enum class ExceptionPath : std::uint8_t {
+    Tap,   // to a kernel TAP interface
+    None,  // nowhere: they are dropped
+};
+
+// Settings of the DPDK dataplane process: the [dataplane] table, every key optional.
+struct Dataplane {
+    // CPU ids the lcores run on: 1..64 distinct ids, each 0..1023.
+    std::vector<std::uint16_t> lcores{0};
+    // false: run the EAL with --no-huge (slower; for machines without hugepages).
+    bool hugepages = true;
+    std::uint32_t memory_mb = 256;  // EAL memory, 16..65536
+    std::uint32_t mbufs = 8191;     // mempool size per socket, 1023..1048575
+    // Microseconds an lcore sleeps after idle_polls empty polls in a row, so several appliances
+    // can share a small machine; 0..100000, 0 = busy poll.
+    std::uint32_t idle_sleep_us = 0;
+    std::uint32_t idle_polls = 64;  // 1..1000000
+    std::uint8_t outer_ttl = 64;    // TTL / hop limit of outer ESP packets, 1..255
+    // RFC 4301 DSCP copy from the inner to the outer header. ECN is always copied (RFC 6040).
+    bool copy_dscp = true;
+    MtuPolicy mtu_policy = MtuPolicy::Icmp;
+    std::uint32_t sa_slots = 1024;   // shared-memory SA table capacity, 1..1048576
+    std::uint32_t max_senders = 16;  // RFC 6054 senders per group SA (own replay window), 1..4096
+    ExceptionPath exception_path = ExceptionPath::Tap;
+    // Extra EAL arguments, appended verbatim (for experts): only checked to be non-empty strings
+    // without control characters.
+    std::vector<std::string> eal_args;
+};
+
 struct ApplianceConfig {
     std::int64_t schema_version = kSchemaVersion;
     Instance instance;
@@ -140,6 +180,8 @@ struct ApplianceConfig {
     std::optional<Discovery> discovery;
     Keying keying;
     std::vector<ManualSa> manual_sas;
+    // Defaults when the file has no [dataplane] table.
+    Dataplane dataplane;
 
     // nullptr when there is no policy (or group) of that name (or address and source).
     const Policy* find_policy(std::string_view name) const noexcept;
@@ -153,5 +195,7 @@ std::string_view to_string(DeviceKind kind) noexcept;
 std::string_view to_string(GroupAction action) noexcept;
 std::string_view to_string(Transform transform) noexcept;
 std::string_view to_string(KeyingMode mode) noexcept;
+std::string_view to_string(MtuPolicy policy) noexcept;
+std::string_view to_string(ExceptionPath path) noexcept;
 
 }  // namespace mcsec::config

@@ -34,7 +34,14 @@ namespace mcsec::esp {
     _(DummyPacket, "dummy_packet", "ESP next header 59: traffic-flow-confidentiality dummy")    \
     _(InnerInvalid, "inner_invalid", "decrypted inner packet is not a well-formed IP packet")   \
     _(InboundPolicyMismatch, "inbound_policy_mismatch",                                         \
-      "inner packet does not match the SA's selectors (spoofed or misrouted)")
+      "inner packet does not match the SA's selectors (spoofed or misrouted)")                  \
+    /* forwarding (mcsec-dataplane around the ESP stages) */                                    \
+    _(NotIp, "not_ip", "frame is not untagged IPv4/IPv6 (no exception path for it)")            \
+    _(NotMulticast, "not_multicast", "red packet is not multicast: only groups are protected")  \
+    _(MultiSegment, "multi_segment", "frame spans several buffers (jumbo): not supported")      \
+    _(TtlExpired, "ttl_expired", "inner TTL / hop limit reached zero on the way to red")        \
+    _(MtuExceeded, "mtu_exceeded", "outer packet larger than the black port MTU")               \
+    _(TxFull, "tx_full", "transmit queue full, or no port to send on")
 
 enum class DropReason : uint8_t {
 #define MCSEC_X(name, counter, text) name,

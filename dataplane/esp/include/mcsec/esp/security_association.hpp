@@ -113,6 +113,7 @@ struct OutboundSa {
     uint64_t max_seq = kMaxSeqEsn;
 
     IpAddress red_group;
+    std::optional<SourcePrefix> red_source;  // outbound policy: only these sources are sent
     IpFamily outer_family = IpFamily::V4;
     IpAddress tunnel_source;
     IpAddress tunnel_destination;

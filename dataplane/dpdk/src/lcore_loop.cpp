@@ -1,0 +1,246 @@
+#include "lcore_loop.hpp"
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+
+#include "mcsec/dataplane/ethernet.hpp"
+#include "mcsec/dataplane/monotonic.hpp"
+#include "mcsec/dataplane/outbound_policy.hpp"
+#include "mcsec/dataplane/sa_cache.hpp"
+#include "mcsec/esp/esp_decap.hpp"
+#include "mcsec/esp/esp_encap.hpp"
+
+namespace mcsec::dataplane {
+
+namespace {
+
+constexpr uint16_t kBurst = 32;
+
+// Everything one lcore owns; nothing here is shared with another lcore.
+class Worker {
+  public:
+    explicit Worker(LcoreTask& task)
+        : task_(task),
+          engine_(crypto::make_ipsecmb_engine()),
+          reader_(*task.region),
+          cache_(*task.region, *engine_),
+          lookup_(reader_, cache_),
+          policy_(reader_, cache_),
+          encap_(*engine_),
+          decap_(*engine_, lookup_),
+          counters_(task.region->counters(task.index)) {}
+
+    void run() {
+        reader_.set_online(task_.index, true);
+        uint32_t idle = 0;
+        while (!task_.stop->load(std::memory_order_relaxed)) {
+            uint32_t work = 0;
+            for (const Port* port : task_.polls) {
+                std::array<rte_mbuf*, kBurst> mbufs;
+                const uint16_t n = rte_eth_rx_burst(port->port_id, 0, mbufs.data(), kBurst);
+                if (n == 0) continue;
+                work += n;
+                if (port->role == config::PortRole::Red) {
+                    add(counters_.red_rx, n);
+                    from_red(mbufs.data(), n);
+                } else {
+                    add(counters_.black_rx, n);
+                    from_black(mbufs.data(), n);
+                }
+            }
+            // No reference into the tables survives this point: writers may reclaim.
+            reader_.quiescent(task_.index);
+            publish_drops();
+            if (work > 0) {
+                idle = 0;
+            } else if (task_.settings->idle_sleep_us > 0 && ++idle >= task_.settings->idle_polls) {
+                usleep(task_.settings->idle_sleep_us);
+            }
+        }
+        reader_.set_online(task_.index, false);
+    }
+
+  private:
+    static void add(std::atomic<uint64_t>& c, uint64_t n) {
+        c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+    void drop(rte_mbuf* m, esp::DropReason reason) {
+        local_drops_.add(reason);
+        rte_pktmbuf_free(m);
+    }
+    void publish_drops() {
+        for (size_t r = 0; r < esp::kDropReasonCount; ++r) {
+            const uint64_t total =
+                local_drops_.count[r] + encap_.drops().count[r] + decap_.drops().count[r];
+            counters_.drops[r].store(total, std::memory_order_relaxed);
+        }
+    }
+
+    // The IP packet inside a single-segment frame, as the ESP core's buffer; false if the
+    // frame is not something we forward (the mbuf is then dropped and counted).
+    bool view(rte_mbuf* m, esp::PacketBuffer& out) {
+        if (m->nb_segs != 1) {
+            drop(m, esp::DropReason::MultiSegment);
+            return false;
+        }
+        const auto* frame = rte_pktmbuf_mtod(m, const uint8_t*);
+        const uint32_t l3 = ip_offset(frame, m->data_len);
+        if (l3 == 0) {
+            drop(m, esp::DropReason::NotIp);
+            return false;
+        }
+        out = esp::PacketBuffer(static_cast<uint8_t*>(m->buf_addr), m->buf_len, m->data_off + l3,
+                                m->data_len - l3);
+        return true;
+    }
+
+    // Makes the mbuf hold `packet` behind a fresh Ethernet header.
+    static void frame(rte_mbuf* m, const esp::PacketBuffer& packet, const MacAddress& dst,
+                      const MacAddress& src, esp::IpFamily family) {
+        m->data_off = static_cast<uint16_t>(packet.offset() - kEthernetHeaderLen);
+        m->data_len = static_cast<uint16_t>(packet.length() + kEthernetHeaderLen);
+        m->pkt_len = m->data_len;
+        write_ethernet(rte_pktmbuf_mtod(m, uint8_t*), dst, src, family);
+    }
+
+    // Sends `n` frames on every port of `ports` (reference counts for the extra copies).
+    void transmit(const std::vector<const Port*>& ports, rte_mbuf** mbufs, uint16_t n,
+                  std::atomic<uint64_t>& tx_counter) {
+        if (n == 0) return;
+        if (ports.empty()) {
+            for (uint16_t i = 0; i < n; ++i) drop(mbufs[i], esp::DropReason::TxFull);
+            return;
+        }
+        for (size_t p = 1; p < ports.size(); ++p) {
+            for (uint16_t i = 0; i < n; ++i) rte_mbuf_refcnt_update(mbufs[i], 1);
+        }
+        for (const Port* port : ports) {
+            const uint16_t sent = rte_eth_tx_burst(port->port_id, task_.tx_queue, mbufs, n);
+            add(tx_counter, sent);
+            for (uint16_t i = sent; i < n; ++i) drop(mbufs[i], esp::DropReason::TxFull);
+        }
+    }
+
+    void from_red(rte_mbuf** mbufs, uint16_t n) {
+        std::array<rte_mbuf*, kBurst> protect_mbufs, bypass;
+        std::array<esp::PacketBuffer, kBurst> buffers;
+        std::array<esp::PacketBuffer*, kBurst> pkts;
+        std::array<esp::OutboundSa*, kBurst> sas;
+        uint16_t protect = 0, bypassed = 0;
+        for (uint16_t i = 0; i < n; ++i) {
+            esp::PacketBuffer& b = buffers[protect];
+            if (!view(mbufs[i], b)) continue;
+            esp::IpHeaderInfo ip;
+            if (esp::parse_ip_header(b.bytes(), ip) == esp::IpParseStatus::Ok &&
+                !ip.destination.is_multicast()) {
+                drop(mbufs[i], esp::DropReason::NotMulticast);
+                continue;
+            }
+            const OutboundVerdict v = policy_.classify(b);
+            switch (v.action) {
+                case shm::PolicyAction::Protect:
+                    protect_mbufs[protect] = mbufs[i];
+                    pkts[protect] = &b;
+                    sas[protect] = v.sa;
+                    ++protect;
+                    break;
+                case shm::PolicyAction::Bypass:
+                    bypass[bypassed++] = mbufs[i];  // explicit BYPASS: leaves as it came
+                    break;
+                case shm::PolicyAction::Discard:
+                    drop(mbufs[i], v.reason);
+                    break;
+            }
+        }
+        std::array<esp::DropReason, kBurst> reasons;
+        const uint32_t good = encap_.process({pkts.data(), protect}, {sas.data(), protect},
+                                             {reasons.data(), protect}, now_seconds());
+        // process() reordered pkts: find each buffer's mbuf by its position in `buffers`.
+        std::array<rte_mbuf*, kBurst> out;
+        uint16_t out_count = 0;
+        for (uint32_t k = 0; k < protect; ++k) {
+            rte_mbuf* m = protect_mbufs[static_cast<size_t>(pkts[k] - buffers.data())];
+            if (k >= good) {
+                rte_pktmbuf_free(m);  // counted by the stage
+                continue;
+            }
+            const esp::OutboundSa& sa = *sas[k];
+            const uint16_t mtu = task_.black_ports.empty() ? 1500 : task_.black_ports[0]->mtu;
+            if (pkts[k]->length() > mtu) {
+                drop(m, esp::DropReason::MtuExceeded);
+                continue;
+            }
+            frame(m, *pkts[k], multicast_mac(sa.tunnel_destination),
+                  task_.black_ports.empty() ? MacAddress{} : task_.black_ports[0]->mac,
+                  sa.outer_family);
+            out[out_count++] = m;
+        }
+        transmit(task_.black_ports, out.data(), out_count, counters_.black_tx);
+        transmit(task_.black_ports, bypass.data(), bypassed, counters_.black_tx);
+    }
+
+    void from_black(rte_mbuf** mbufs, uint16_t n) {
+        std::array<rte_mbuf*, kBurst> esp_mbufs;
+        std::array<esp::PacketBuffer, kBurst> buffers;
+        std::array<esp::PacketBuffer*, kBurst> pkts;
+        uint16_t count = 0;
+        for (uint16_t i = 0; i < n; ++i) {
+            if (!view(mbufs[i], buffers[count])) continue;
+            esp_mbufs[count] = mbufs[i];
+            pkts[count] = &buffers[count];
+            ++count;
+        }
+        std::array<esp::InboundSa*, kBurst> sas;
+        std::array<esp::DropReason, kBurst> reasons;
+        const uint32_t good = decap_.process({pkts.data(), count}, {sas.data(), count},
+                                             {reasons.data(), count}, now_seconds());
+        std::array<rte_mbuf*, kBurst> out;
+        uint16_t out_count = 0;
+        for (uint32_t k = 0; k < count; ++k) {
+            rte_mbuf* m = esp_mbufs[static_cast<size_t>(pkts[k] - buffers.data())];
+            if (k >= good) {
+                rte_pktmbuf_free(m);  // counted by the stage
+                continue;
+            }
+            esp::PacketBuffer& inner = *pkts[k];
+            if (!decrement_ttl(inner.data())) {
+                drop(m, esp::DropReason::TtlExpired);
+                continue;
+            }
+            const esp::IpFamily family =
+                (inner.data()[0] >> 4) == 4 ? esp::IpFamily::V4 : esp::IpFamily::V6;
+            frame(m, inner, multicast_mac(sas[k]->red_group),
+                  task_.red_ports.empty() ? MacAddress{} : task_.red_ports[0]->mac, family);
+            out[out_count++] = m;
+        }
+        transmit(task_.red_ports, out.data(), out_count, counters_.red_tx);
+    }
+
+    static uint64_t now_seconds() { return monotonic_seconds(); }
+
+    LcoreTask& task_;
+    std::unique_ptr<crypto::AeadEngine> engine_;
+    shm::SaTableReader reader_;
+    SaCache cache_;
+    ShmInboundLookup lookup_;
+    OutboundPolicy policy_;
+    esp::EspEncap encap_;
+    esp::EspDecap decap_;
+    shm::Counters& counters_;
+    esp::DropCounters local_drops_;
+};
+
+}  // namespace
+
+int lcore_main(void* arg) {
+    auto& task = *static_cast<LcoreTask*>(arg);
+    Worker worker(task);
+    worker.run();
+    return 0;
+}
+
+}  // namespace mcsec::dataplane

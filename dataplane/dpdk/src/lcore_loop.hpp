@@ -1,0 +1,29 @@
+// The run-to-completion poll loop of one lcore: red rx -> SPD -> ESP encap -> black tx, and
+// black rx -> SAD -> ESP decap -> inbound policy -> TTL -> red tx, in bursts of 32.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "mcsec/config/config.hpp"
+#include "mcsec/shm/region.hpp"
+#include "port.hpp"
+
+namespace mcsec::dataplane {
+
+struct LcoreTask {
+    uint32_t index = 0;              // this lcore's LcoreState / Counters in the region
+    uint16_t tx_queue = 0;           // its tx queue on every port
+    std::vector<const Port*> polls;  // ports whose rx queue it polls
+    std::vector<const Port*> red_ports;
+    std::vector<const Port*> black_ports;
+    shm::Region* region = nullptr;
+    const config::Dataplane* settings = nullptr;
+    const std::atomic<bool>* stop = nullptr;
+};
+
+// Entry point for rte_eal_remote_launch (arg: LcoreTask*), also run on the main lcore.
+int lcore_main(void* task);
+
+}  // namespace mcsec::dataplane

@@ -1,0 +1,220 @@
+// mcsec-dataplane: the DPDK fast path of one appliance.
+//
+//   mcsec-dataplane --config FILE
+//
+// Loads the config, attaches to (or creates) the instance's shared-memory region, publishes
+// the config's manual SAs when keying is manual, initialises DPDK, opens the ports and polls
+// them on the configured lcores until SIGINT or SIGTERM. Exit status: 0 clean stop, 2 bad
+// config or arguments, 1 any other start-up failure (the message says which).
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "lcore_loop.hpp"
+#include "mcsec/config/loader.hpp"
+#include "mcsec/dataplane/eal_args.hpp"
+#include "mcsec/dataplane/manual_keying.hpp"
+#include "mcsec/dataplane/monotonic.hpp"
+#include "mcsec/shm/sa_table.hpp"
+#include "port.hpp"
+
+using namespace mcsec;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void on_signal(int) {
+    g_stop.store(true);
+}
+
+// Sequence numbers jump this far when a dataplane attaches to SAs a previous one used. The
+// counters live in shared memory and are bumped before a packet leaves, so they are exact even
+// after kill -9; the jump is a margin against a counter update that never reached memory, and
+// costs nothing (receivers accept gaps).
+constexpr uint64_t kRestartSeqJump = 1 << 16;
+
+int fail(const std::string& message, int status = 1) {
+    std::cerr << "mcsec-dataplane: " << message << "\n";
+    return status;
+}
+
+unsigned reserved_hugepages() {
+    std::ifstream f("/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages");
+    unsigned n = 0;
+    f >> n;
+    return n;
+}
+
+void jump_sequence_numbers(shm::Region& region) {
+    for (uint32_t s = 0; s < region.geometry().sa_slots; ++s) {
+        const shm::SaControl& c = region.control(s);
+        if (c.state.load(std::memory_order_acquire) !=
+                static_cast<uint32_t>(shm::SlotState::Active) ||
+            !(c.direction & shm::kOutbound)) {
+            continue;
+        }
+        std::atomic_ref<uint64_t>(region.runtime(s).outbound.last_seq)
+            .fetch_add(kRestartSeqJump, std::memory_order_relaxed);
+    }
+}
+
+void print_summary(shm::Region& region, uint32_t lcores) {
+    uint64_t red_rx = 0, red_tx = 0, black_rx = 0, black_tx = 0;
+    std::vector<uint64_t> drops(esp::kDropReasonCount);
+    for (uint32_t i = 0; i < lcores; ++i) {
+        shm::Counters& c = region.counters(i);
+        red_rx += c.red_rx.load();
+        red_tx += c.red_tx.load();
+        black_rx += c.black_rx.load();
+        black_tx += c.black_tx.load();
+        for (size_t r = 0; r < drops.size(); ++r) drops[r] += c.drops[r].load();
+    }
+    std::printf("mcsec-dataplane: red rx %lu tx %lu, black rx %lu tx %lu\n", red_rx, red_tx,
+                black_rx, black_tx);
+    for (size_t r = 0; r < drops.size(); ++r) {
+        if (drops[r] == 0) continue;
+        std::printf("mcsec-dataplane: drop %-24s %lu\n",
+                    std::string(esp::counter_name(static_cast<esp::DropReason>(r))).c_str(),
+                    drops[r]);
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string config_path;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--config" && i + 1 < argc) {
+            config_path = argv[++i];
+        } else if (a == "--help" || a == "-h") {
+            std::cout << "usage: mcsec-dataplane --config FILE\n";
+            return 0;
+        } else {
+            return fail("unknown argument '" + a + "' (usage: mcsec-dataplane --config FILE)", 2);
+        }
+    }
+    if (config_path.empty()) return fail("missing --config FILE", 2);
+
+    auto loaded = config::load_config_file(config_path);
+    if (!loaded.ok()) {
+        std::cerr << loaded.errors_to_string();
+        return fail("invalid configuration, nothing started", 2);
+    }
+    const config::ApplianceConfig cfg = std::move(loaded).config();
+    const auto& dp = cfg.dataplane;
+
+    if (dp.hugepages && reserved_hugepages() == 0) {
+        return fail(
+            "dataplane.hugepages is true but no 2 MB hugepages are reserved: run "
+            "'echo 256 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages' or set "
+            "dataplane.hugepages = false");
+    }
+    // Say plainly what this build does not do yet, rather than pretend.
+    std::cerr << "mcsec-dataplane: note: mtu_policy '" << config::to_string(dp.mtu_policy)
+              << "' is not implemented yet: outer packets over the black MTU are dropped and "
+                 "counted (mtu_exceeded)\n";
+    if (dp.exception_path == config::ExceptionPath::Tap) {
+        std::cerr << "mcsec-dataplane: note: exception_path 'tap' is not implemented yet: "
+                     "non-ESP traffic on black ports is dropped and counted (not_esp)\n";
+    }
+
+    // Shared memory first: a config that cannot get its region starts nothing.
+    std::string error;
+    bool created = false;
+    auto region = shm::Region::attach_or_create(cfg.instance.name, dataplane::region_geometry(cfg),
+                                                created, error);
+    if (!region) return fail(error);
+    shm::RegionHeader& header = region->header();
+    const int32_t previous = header.dataplane_pid.load();
+    if (previous > 0 && previous != getpid() && kill(previous, 0) == 0) {
+        return fail("another mcsec-dataplane (pid " + std::to_string(previous) +
+                    ") is attached to " + shm::Region::path_of(cfg.instance.name));
+    }
+    if (!created) jump_sequence_numbers(*region);
+    // The region is the source of truth once it exists: a restarted dataplane keeps the SAs
+    // it finds (including rollovers done since start), and only a new region gets the config's
+    // manual SAs. (To load changed manual keys: mcsecctl sa add/switch/retire.)
+    if (created && cfg.keying.mode == config::KeyingMode::Manual) {
+        shm::SaTableWriter writer(*region);
+        if (!dataplane::apply_manual_keys(cfg, *region, writer, dataplane::monotonic_seconds(),
+                                          error)) {
+            return fail("manual keys: " + error);
+        }
+    }
+    std::printf("mcsec-dataplane: %s region %s (%s)\n", created ? "created" : "re-attached to",
+                shm::Region::path_of(cfg.instance.name).c_str(),
+                created ? "new" : "SAs and counters kept, sequence numbers advanced");
+
+    // DPDK.
+    auto args = dataplane::eal_arguments(cfg);
+    std::vector<char*> eal_argv;
+    for (auto& a : args) eal_argv.push_back(a.data());
+    if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
+        return fail(std::string("DPDK EAL init failed: ") + rte_strerror(rte_errno));
+    }
+    rte_mempool* pool = rte_pktmbuf_pool_create("mcsec_mbufs", dp.mbufs, 256, 0,
+                                                RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+    if (pool == nullptr) {
+        rte_eal_cleanup();
+        return fail(std::string("mbuf pool: ") + rte_strerror(rte_errno) +
+                    " (raise dataplane.memory_mb or lower dataplane.mbufs)");
+    }
+    const auto lcores = static_cast<uint16_t>(rte_lcore_count());
+    std::vector<dataplane::Port> ports;
+    if (!dataplane::open_ports(cfg, pool, lcores, ports, error)) {
+        dataplane::close_ports(ports);
+        rte_eal_cleanup();
+        return fail(error);
+    }
+
+    // Ports are spread over the lcores; every lcore can transmit on every port (own queue).
+    std::vector<dataplane::LcoreTask> tasks(lcores);
+    std::vector<const dataplane::Port*> reds, blacks;
+    for (const auto& p : ports) (p.role == config::PortRole::Red ? reds : blacks).push_back(&p);
+    for (uint16_t i = 0; i < lcores; ++i) {
+        tasks[i].index = i;
+        tasks[i].tx_queue = i;
+        tasks[i].red_ports = reds;
+        tasks[i].black_ports = blacks;
+        tasks[i].region = region.get();
+        tasks[i].settings = &dp;
+        tasks[i].stop = &g_stop;
+    }
+    for (size_t p = 0; p < ports.size(); ++p) tasks[p % lcores].polls.push_back(&ports[p]);
+
+    header.dataplane_pid.store(getpid(), std::memory_order_release);
+    header.dataplane_starts.fetch_add(1);
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::printf("mcsec-dataplane: instance %s forwarding on %zu ports, %u lcores\n",
+                cfg.instance.name.c_str(), ports.size(), lcores);
+    std::fflush(stdout);
+
+    uint16_t index = 1;
+    unsigned lcore_id;
+    RTE_LCORE_FOREACH_WORKER(lcore_id) {
+        rte_eal_remote_launch(dataplane::lcore_main, &tasks[index++], lcore_id);
+    }
+    dataplane::lcore_main(&tasks[0]);
+    rte_eal_mp_wait_lcore();
+
+    print_summary(*region, lcores);
+    dataplane::close_ports(ports);
+    header.dataplane_pid.store(0, std::memory_order_release);
+    rte_eal_cleanup();
+    std::printf("mcsec-dataplane: stopped\n");
+    return 0;
+}

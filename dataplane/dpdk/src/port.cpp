@@ -1,0 +1,75 @@
+#include "port.hpp"
+
+#include "mcsec/dataplane/eal_args.hpp"
+
+namespace mcsec::dataplane {
+
+namespace {
+constexpr uint16_t kRxDescriptors = 1024;
+constexpr uint16_t kTxDescriptors = 1024;
+}  // namespace
+
+bool open_ports(const config::ApplianceConfig& config, rte_mempool* pool, uint16_t tx_queues,
+                std::vector<Port>& ports, std::string& error) {
+    for (const auto& cfg : config.ports) {
+        Port port;
+        port.name = cfg.name;
+        port.role = cfg.role;
+        port.mtu = cfg.mtu;
+        const std::string dev = ethdev_name(cfg.device);
+        if (rte_eth_dev_get_port_by_name(dev.c_str(), &port.port_id) != 0) {
+            error = "port " + cfg.name + ": DPDK has no device '" + dev +
+                    "' (check the device string, that the NIC is bound to a DPDK driver, or "
+                    "that the vdev's interface exists)";
+            return false;
+        }
+        rte_eth_dev_info info{};
+        if (rte_eth_dev_info_get(port.port_id, &info) != 0) {
+            error = "port " + cfg.name + ": cannot read device info";
+            return false;
+        }
+        if (info.max_tx_queues < tx_queues) {
+            error = "port " + cfg.name + ": needs " + std::to_string(tx_queues) +
+                    " tx queues (one per lcore), device has " + std::to_string(info.max_tx_queues);
+            return false;
+        }
+        rte_eth_conf conf{};
+        // Offloads only where the device offers them: the ESP code computes what it needs.
+        if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+            conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+        }
+        int rc = rte_eth_dev_configure(port.port_id, 1, tx_queues, &conf);
+        if (rc == 0) {
+            rc = rte_eth_rx_queue_setup(port.port_id, 0, kRxDescriptors,
+                                        rte_eth_dev_socket_id(port.port_id), nullptr, pool);
+        }
+        for (uint16_t q = 0; rc == 0 && q < tx_queues; ++q) {
+            rc = rte_eth_tx_queue_setup(port.port_id, q, kTxDescriptors,
+                                        rte_eth_dev_socket_id(port.port_id), nullptr);
+        }
+        if (rc == 0) rc = rte_eth_dev_start(port.port_id);
+        if (rc != 0) {
+            error = "port " + cfg.name + ": setup failed: " + rte_strerror(-rc);
+            return false;
+        }
+        // Multicast in both directions: the black port must see every group's ESP, the red
+        // port every group the red hosts send to. Not every vdev supports it; that is fine.
+        rte_eth_promiscuous_enable(port.port_id);
+        rte_eth_allmulticast_enable(port.port_id);
+        rte_ether_addr mac{};
+        rte_eth_macaddr_get(port.port_id, &mac);
+        std::copy(std::begin(mac.addr_bytes), std::end(mac.addr_bytes), port.mac.begin());
+        ports.push_back(port);
+    }
+    return true;
+}
+
+void close_ports(std::vector<Port>& ports) {
+    for (const Port& p : ports) {
+        rte_eth_dev_stop(p.port_id);
+        rte_eth_dev_close(p.port_id);
+    }
+    ports.clear();
+}
+
+}  // namespace mcsec::dataplane

@@ -1,0 +1,30 @@
+// One DPDK port with its mcsec role (red or black): configuration, start, stop. One rx queue
+// (polled by the lcore that owns the port) and one tx queue per lcore.
+#pragma once
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#include <string>
+#include <vector>
+
+#include "mcsec/config/config.hpp"
+#include "mcsec/dataplane/ethernet.hpp"
+
+namespace mcsec::dataplane {
+
+struct Port {
+    std::string name;  // from the config
+    config::PortRole role = config::PortRole::Red;
+    uint16_t port_id = 0;
+    MacAddress mac{};
+    uint16_t mtu = 1500;
+};
+
+// Opens every configured port (they were probed by rte_eal_init) and starts it. On failure
+// returns false with `error` naming the port and the reason.
+bool open_ports(const config::ApplianceConfig& config, rte_mempool* pool, uint16_t tx_queues,
+                std::vector<Port>& ports, std::string& error);
+void close_ports(std::vector<Port>& ports);
+
+}  // namespace mcsec::dataplane

@@ -1,0 +1,29 @@
+// mcsecctl: the operator CLI. One file per command; every command takes --json.
+// Until mcsec-controld exists (issue 4), it reads the shared-memory region directly (which it
+// will keep doing for counters when controld is down) and the `sa` commands write SAs through
+// the manual-keying path.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mcsec::ctl {
+
+struct Args {
+    std::vector<std::string> words;              // positional words after the command
+    std::map<std::string, std::string> options;  // --name value (flags map to "1")
+    bool json = false;
+    bool has(const std::string& name) const { return options.count(name) != 0; }
+    std::string get(const std::string& name) const {
+        auto it = options.find(name);
+        return it == options.end() ? std::string() : it->second;
+    }
+};
+
+// Each returns the process exit status: 0 ok, 1 failure, 2 bad usage.
+int show_counters(const Args& args);
+int show_sa(const Args& args);
+int sa_command(const Args& args);  // sa add | switch | retire
+
+}  // namespace mcsec::ctl
