@@ -1,59 +1,67 @@
 #!/usr/bin/env bash
-# The mcsec demo. The multi-site lab (red hosts, appliances and a black switch in network
-# namespaces) arrives with the DPDK dataplane in issue 3; until then this demo shows what exists:
-# the ESP core encrypting red multicast for a group SA, and two independent implementations
-# (scapy and Wireshark's tshark) decrypting and verifying it.
+# The mcsec lab demo: three sites on this machine, each a red host and an appliance
+# (mcsec-dataplane on af_packet/veth) joined by a black switch, all in network namespaces.
+# Multicast sent at site 1's red host arrives at sites 2 and 3; the black capture holds only
+# ESP, which tshark decrypts with the lab keys; keys roll over while traffic flows.
+# Needs root (namespaces); installs packages and builds on first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || { echo "demo.sh: needs root (network namespaces): sudo tools/demo.sh" >&2; exit 1; }
 bash tools/install-deps.sh
+echo "== building (Release)"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/release --target mcsec-esp-tool >/dev/null
+cmake --build build/release --target mcsec-dataplane mcsecctl >/dev/null
 
-cat <<'MSG'
-NOTE: the 3-site lab demo (mcsec-lab in network namespaces) is not built yet: it comes with the
-DPDK dataplane (issue 3). This demo runs the ESP core on its own.
+dir=$(mktemp -d /tmp/mcsec-demo.XXXXXX)
+lab() { MCSEC_BUILD=build/release tools/mcsec-lab "$@" --dir "$dir"; }
+ctl() { build/release/tools/mcsecctl/mcsecctl "$@"; }
+cleanup() { lab down >/dev/null 2>&1 || true; rm -rf "$dir"; }
+trap cleanup EXIT
+mcast() { ip netns exec "mcsec-red$1" /usr/bin/python3 tools/lab/mcast.py "${@:2}"; }
 
-MSG
-tool=build/release/tests/mcsec-esp-tool
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-key=feffe9928665731c6d6a8f9467308308cafebabe   # AES-128 key || 4-byte salt (lab key, never in production)
+echo "== 1. three sites up"
+lab up --sites 3
 
-echo "1. Three red multicast packets for group 239.1.1.1 (UDP port 40001):"
-/usr/bin/python3 - "$work/red.hex" <<'PY'
-import sys
-from scapy.all import IP, UDP, Raw
-with open(sys.argv[1], "w") as f:
-    for i, text in enumerate([b"hello from site 1", b"sensor reading 42", b"end of demo"]):
-        p = IP(src="10.1.0.10", dst="239.1.1.1", ttl=16) / UDP(sport=40000, dport=40001) / Raw(text)
-        print("   ", p.summary(), text.decode())
-        f.write(bytes(p).hex() + "\n")
-PY
+echo "== 2. site 2 and 3 red hosts join 239.1.1.1 and ff1e::1:1; site 1 sends 300 packets to each"
+ip netns exec mcsec-black dumpcap -q -i br0 -w "$dir/black.pcap" >/dev/null 2>&1 &
+cap=$!
+sleep 1
+for s in 2 3; do
+    mcast $s recv --group 239.1.1.1 --ifname red$s --seconds 12 --expect 300 > "$dir/r$s-v4.json" &
+    mcast $s recv --group ff1e::1:1 --ifname red$s --seconds 12 --expect 300 > "$dir/r$s-v6.json" &
+done
+sleep 1
+mcast 1 send --group 239.1.1.1 --ifname red1 --count 300 --rate 300 --tag demo-v4 >/dev/null &
+mcast 1 send --group ff1e::1:1 --ifname red1 --count 300 --rate 300 --tag demo-v6 >/dev/null &
 
-echo "2. mcsec encapsulates them (ESP tunnel, AES-GCM-128, SPI 0x1000, sender ID 1, black group 239.100.1.1):"
-"$tool" encap --key $key --spi 0x1000 --tunnel-src 192.0.2.1 --tunnel-dst 239.100.1.1 \
-    --red-group 239.1.1.1 --sender-id 1 --no-esn < "$work/red.hex" > "$work/black.hex"
-/usr/bin/python3 - "$work/black.hex" "$work/black.pcap" <<'PY'
-import sys
-from scapy.all import IP, Ether, wrpcap
-pkts = [IP(bytes.fromhex(l)) for l in open(sys.argv[1]) if l.strip()]
-for p in pkts:
-    print("   ", p.summary(), "| payload on the wire:", bytes(p)[36:52].hex(), "...")
-wrpcap(sys.argv[2], [Ether() / p for p in pkts])
-PY
+echo "== 3. while it flows, the IPv4 group's key rolls over 5 times (make-before-break)"
+old=0x1001
+for k in 1 2 3 4 5; do
+    sleep 0.15
+    new=$((0x4000 + k)); key=$(head -c 20 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    for s in 1 2 3; do ctl --config "$dir/site$s.toml" sa add --group 239.1.1.1 --spi $new --key "$key" >/dev/null; done
+    for s in 1 2 3; do ctl --config "$dir/site$s.toml" sa switch --group 239.1.1.1 --spi $new >/dev/null; done
+    sleep 0.02
+    for s in 1 2 3; do ctl --config "$dir/site$s.toml" sa retire --group 239.1.1.1 --spi $old >/dev/null; done
+    printf '   rollover %d: spi %#x -> %#x\n' $k $old $new; old=$new
+done
+wait $(jobs -p | grep -v "^$cap$") 2>/dev/null || true
+sleep 1; kill $cap 2>/dev/null; wait $cap 2>/dev/null || true
 
-echo "3. tshark (independent ESP implementation) verifies the ICVs and decrypts the black capture:"
-tshark -r "$work/black.pcap" -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE \
-    -o "uat:esp_sa:\"IPv4\",\"*\",\"*\",\"0x00001000\",\"AES-GCM with 16 octet ICV [RFC4106]\",\"0x$key\",\"NULL\",\"\"" \
-    -T fields -e esp.spi -e esp.sequence -e esp.icv_good -e data.text -o data.show_as_text:TRUE 2>/dev/null |
-    sed 's/^/    spi seq icv_good payload: /'
+echo "== 4. what the red hosts received"
+for f in "$dir"/r*.json; do
+    printf '   %s: %s packets\n' "$(basename "$f" .json)" "$(tail -1 "$f" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["received"])')"
+done
 
-echo "4. mcsec decapsulates the black packets back to the red originals:"
-"$tool" decap --key $key --spi 0x1000 --tunnel-src 192.0.2.1 --tunnel-dst 239.100.1.1 \
-    --red-group 239.1.1.1 --no-esn < "$work/black.hex" > "$work/back.hex"
-if cmp -s "$work/red.hex" "$work/back.hex"; then echo "    byte-identical to the red packets"; else echo "    MISMATCH"; exit 1; fi
+echo "== 5. the black switch carried (outer protocol: count):"
+tshark -r "$dir/black.pcap" -o esp.enable_encryption_decode:FALSE -Y "ip or ipv6" -T fields -e ip.proto -e ipv6.nxt 2>/dev/null |
+    awk '{print ($1 ~ /50/ || $2 ~ /50/) ? "ESP" : "NOT-ESP(" $0 ")"}' | sort | uniq -c | sed 's/^/   /'
+echo "   tshark with the lab keys for the IPv6 group (spi, seq, ICV good, first payload bytes):"
+tshark -r "$dir/black.pcap" -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE \
+    -o 'uat:esp_sa:"IPv6","*","*","0x00001002","AES-GCM with 16 octet ICV [RFC4106]","0x101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2fdeadbeef","NULL",""' \
+    -Y "esp.spi == 0x1002" -T fields -e esp.spi -e esp.sequence -e esp.icv_good -e data.data 2>/dev/null | head -3 | cut -c1-60 | sed 's/^/   /'  || true
 
-echo "5. Packet 1 once, packet 1 replayed, packet 2 with its last ICV byte changed: accepted, then dropped with reasons:"
-{ head -1 "$work/black.hex"; head -1 "$work/black.hex"; sed -n 2p "$work/black.hex" | sed 's/.$/x/; s/[0-9a-f]x$/00/'; } |
-    "$tool" decap --key $key --spi 0x1000 --tunnel-src 192.0.2.1 --tunnel-dst 239.100.1.1 \
-        --red-group 239.1.1.1 --no-esn | cut -c1-40 | sed 's/^/    /'
+echo "== 6. site 2 counters (mcsecctl show counters) and SAs (mcsecctl show sa)"
+ctl --instance lab2 show counters | sed 's/^/   /'
+ctl --instance lab2 show sa | sed 's/^/   /'
+echo "== done; tearing the lab down"
