@@ -19,8 +19,10 @@ for target in "$build"/tests/fuzz_*; do
     mkdir -p "$work/$name"
     [ -d "$seeds" ] && cp -r "$seeds"/. "$work/$name/"
     echo "fuzz: $name for ${seconds}s (seeds: $(ls "$work/$name" | wc -l))"
+    dict=()
+    [ -f "tests/fuzz/$name.dict" ] && dict=(-dict="tests/fuzz/$name.dict")
     "$target" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$work/" \
-        "$work/$name" 2>&1 | grep -E "^(stat::number_of_executed_units|stat::new_units_added|#[0-9]+ *DONE|==[0-9]+==ERROR|SUMMARY)" || true
+        "${dict[@]}" "$work/$name" 2>&1 | grep -E "^(stat::number_of_executed_units|stat::new_units_added|#[0-9]+ *DONE|==[0-9]+==ERROR|SUMMARY)" || true
     if ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* >/dev/null 2>&1; then
         echo "fuzz: $name found a problem:" >&2
         ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* >&2 2>/dev/null

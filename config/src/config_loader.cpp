@@ -15,6 +15,7 @@
 #include "diagnostics.hpp"
 #include "mcsec/config/loader.hpp"
 #include "toml_source_map.hpp"
+#include "toml_header_guard.hpp"
 #include "toml_unicode_guard.hpp"
 
 namespace mcsec::config {
@@ -58,6 +59,13 @@ LoadResult load_document(std::string_view text, const std::string& file) {
                                 " is not supported in mcsec configuration files (the TOML parser "
                                 "mishandles it); use ASCII",
                             unsupported->position);
+    }
+
+    if (const auto header = find_malformed_table_header(text)) {
+        return single_error(file,
+                            "malformed table header: a header starts with a key, e.g. [dataplane] "
+                            "or [[groups]]",
+                            *header);
     }
 
     toml::table root;

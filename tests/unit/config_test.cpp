@@ -1206,5 +1206,20 @@ TEST_F(ConfigFileTest, UnreadableFiles) {
     EXPECT_NE(error.message.find("a configuration file may have at most"), std::string::npos);
 }
 
+// toml++ 3.3 asserts (or reaches unreachable code) on these headers; the loader must refuse
+// them itself with a position, and leave brackets in strings, comments and arrays alone.
+TEST(ConfigLoader, MalformedTableHeadersAreRefusedBeforeTheParser) {
+    for (const char* header : {"[=]", "[#]", "[[=x]]", "[ +x]", "[\x01]"}) {
+        SCOPED_TRACE(header);
+        const std::string text = "schema_version = 1\n" + std::string(header) + "\n";
+        const ConfigError error = only_error(load(text));
+        EXPECT_EQ(error.line, 2u) << error.to_string();
+        EXPECT_NE(error.message.find("malformed table header"), std::string::npos);
+    }
+    // Brackets that are not headers do not trip the guard.
+    const std::string text = std::string(kValidConfig) + "\n# [=] in a comment\n";
+    EXPECT_TRUE(load(text).ok()) << all_errors(load(text));
+}
+
 }  // namespace
 }  // namespace mcsec::config

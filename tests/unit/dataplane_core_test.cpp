@@ -124,6 +124,7 @@ TEST_F(ManualKeys, RedToBlackToRedThroughTheSharedTables) {
         const bool v6 = std::string(group).find(':') != std::string::npos;
         const auto inner = test::udp_packet(v6 ? "fd00:1::10" : "10.1.0.10", group, 100);
         test::TestPacket p(inner);
+        policy.begin_burst();
         const OutboundVerdict v = policy.classify(p.buffer());
         ASSERT_EQ(v.action, shm::PolicyAction::Protect);
         esp::PacketBuffer* pkts[1] = {p.ptr()};
@@ -165,6 +166,7 @@ TEST_F(ManualKeys, CacheSeesAReplacedSaWithinOneLookup) {
     ASSERT_TRUE(slot) << error;
     ASSERT_TRUE(
         writer.set_policy(test::ip("239.1.1.1"), std::nullopt, shm::PolicyAction::Protect, *slot));
+    policy.begin_burst();  // the lcore's next burst
     EXPECT_EQ(policy.classify(p.buffer()).sa->spi, 0x2001u);
     EXPECT_NE(reader.find_inbound(0x1001, test::ip("239.255.1.1")), shm::kNoSlot)
         << "the old inbound SA stays until it is retired";

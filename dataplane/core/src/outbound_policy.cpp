@@ -7,6 +7,15 @@ OutboundVerdict OutboundPolicy::classify(const esp::PacketBuffer& packet) {
     if (esp::parse_ip_header(packet.bytes(), ip) != esp::IpParseStatus::Ok) {
         return {shm::PolicyAction::Discard, nullptr, esp::DropReason::InnerMalformed};
     }
+    if (memo_valid_ && ip.destination == memo_group_ && ip.source == memo_source_) return memo_;
+    memo_ = lookup(ip);
+    memo_group_ = ip.destination;
+    memo_source_ = ip.source;
+    memo_valid_ = true;
+    return memo_;
+}
+
+OutboundVerdict OutboundPolicy::lookup(const esp::IpHeaderInfo& ip) {
     const auto policy = reader_.find_policy(ip.destination, ip.source);
     if (!policy) return {shm::PolicyAction::Discard, nullptr, esp::DropReason::NoPolicy};
     switch (shm::policy_action(*policy)) {

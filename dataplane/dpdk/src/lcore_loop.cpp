@@ -131,6 +131,7 @@ class Worker {
         std::array<esp::PacketBuffer*, kBurst> pkts;
         std::array<esp::OutboundSa*, kBurst> sas;
         uint16_t protect = 0, bypassed = 0;
+        policy_.begin_burst();
         for (uint16_t i = 0; i < n; ++i) {
             esp::PacketBuffer& b = buffers[protect];
             if (!view(mbufs[i], b)) continue;

@@ -23,9 +23,18 @@ class OutboundPolicy {
     // `packet` starts at the inner IP header.
     OutboundVerdict classify(const esp::PacketBuffer& packet);
 
+    // Consecutive packets of a flow reuse the previous lookup until the next burst: call at
+    // the start of each burst (the tables may have changed at the quiescent point before it).
+    void begin_burst() { memo_valid_ = false; }
+
   private:
+    OutboundVerdict lookup(const esp::IpHeaderInfo& ip);
+
     shm::SaTableReader& reader_;
     SaCache& cache_;
+    bool memo_valid_ = false;
+    esp::IpAddress memo_group_, memo_source_;
+    OutboundVerdict memo_;
 };
 
 }  // namespace mcsec::dataplane
