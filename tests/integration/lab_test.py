@@ -244,7 +244,7 @@ def test_restart_under_traffic():
     sender = send(1, "239.1.1.1", count, rate=rate, tag="restart", wait=False)
     time.sleep(2.0)
     r = run(f"{LAB} restart --site 1 --kill --dir {DIR}")
-    check(r.returncode == 0, f"site 1 dataplane killed with SIGKILL and restarted {r.stderr[-300:]}")
+    check(r.returncode == 0, f"site 1 dataplane killed with SIGKILL and restarted {r.stderr[-1500:]}")
     sender.communicate(timeout=120)
     res = finish_recv(r2)
     capture_stop(c)
@@ -270,8 +270,8 @@ def main():
     if not os.access(CTL, os.X_OK):
         print(f"FAIL: {CTL} not built")
         sys.exit(1)
-    env_build = f"MCSEC_BUILD={BUILD}"
-    r = run(f"{env_build} {LAB} up --sites 3 --dir {DIR}")
+    os.environ["MCSEC_BUILD"] = BUILD  # every mcsec-lab call uses this build's binaries
+    r = run(f"{LAB} up --sites 3 --dir {DIR}")
     try:
         if r.returncode != 0:
             check(False, f"mcsec-lab up: {r.stderr[-1500:]}")

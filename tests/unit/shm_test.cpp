@@ -18,7 +18,7 @@ class Shm : public ::testing::Test {
     void SetUp() override {
         instance_ = "test" + std::to_string(getpid()) + "-" +
                     ::testing::UnitTest::GetInstance()->current_test_info()->name();
-        instance_.resize(std::min<size_t>(instance_.size(), 31));
+        instance_.resize(std::min<size_t>(instance_.size(), 32));
         Region::remove(instance_);
         geometry_.sa_slots = 64;
         geometry_.spd_entries = 64;

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "mcsec/dataplane/ethernet.hpp"
+#include "mcsec/dataplane/igmp_mld.hpp"
 #include "mcsec/dataplane/monotonic.hpp"
 #include "mcsec/dataplane/outbound_policy.hpp"
 #include "mcsec/dataplane/sa_cache.hpp"
@@ -46,7 +47,7 @@ class Worker {
                 work += n;
                 if (port->role == config::PortRole::Red) {
                     add(counters_.red_rx, n);
-                    from_red(mbufs.data(), n);
+                    from_red(port, mbufs.data(), n);
                 } else {
                     add(counters_.black_rx, n);
                     from_black(mbufs.data(), n);
@@ -125,7 +126,27 @@ class Worker {
         }
     }
 
-    void from_red(rte_mbuf** mbufs, uint16_t n) {
+    // IGMP/MLD from a red host: recorded in the membership table and consumed (never sent to
+    // black). True if the packet was one (the caller frees it).
+    bool snoop(const Port& port, const esp::PacketBuffer& packet) {
+        changes_.clear();
+        switch (parse_membership(packet.bytes(), changes_)) {
+            case MembershipParse::NotMembership:
+                return false;
+            case MembershipParse::Malformed:
+                local_drops_.add(esp::DropReason::MembershipMalformed);
+                return true;
+            case MembershipParse::Report:
+                for (const auto& c : changes_) {
+                    task_.membership->record(port.red_index, c.group, c.joined);
+                }
+                add(counters_.exception, 1);
+                return true;
+        }
+        return false;
+    }
+
+    void from_red(const Port* port, rte_mbuf** mbufs, uint16_t n) {
         std::array<rte_mbuf*, kBurst> protect_mbufs, bypass;
         std::array<esp::PacketBuffer, kBurst> buffers;
         std::array<esp::PacketBuffer*, kBurst> pkts;
@@ -139,6 +160,10 @@ class Worker {
             if (esp::parse_ip_header(b.bytes(), ip) == esp::IpParseStatus::Ok &&
                 !ip.destination.is_multicast()) {
                 drop(mbufs[i], esp::DropReason::NotMulticast);
+                continue;
+            }
+            if (snoop(*port, b)) {
+                rte_pktmbuf_free(mbufs[i]);
                 continue;
             }
             const OutboundVerdict v = policy_.classify(b);
@@ -200,6 +225,7 @@ class Worker {
         const uint32_t good = decap_.process({pkts.data(), count}, {sas.data(), count},
                                              {reasons.data(), count}, now_seconds());
         std::array<rte_mbuf*, kBurst> out;
+        std::array<uint64_t, kBurst> out_ports;
         uint16_t out_count = 0;
         for (uint32_t k = 0; k < count; ++k) {
             rte_mbuf* m = esp_mbufs[static_cast<size_t>(pkts[k] - buffers.data())];
@@ -214,11 +240,41 @@ class Worker {
             }
             const esp::IpFamily family =
                 (inner.data()[0] >> 4) == 4 ? esp::IpFamily::V4 : esp::IpFamily::V6;
+            // Only red ports where a host joined the group (IGMP/MLD snooping).
+            uint64_t ports = 0;
+            for (const Port* red : task_.red_ports) {
+                if (task_.membership->subscribed(red->red_index, sas[k]->red_group)) {
+                    ports |= uint64_t{1} << red->red_index;
+                }
+            }
+            if (ports == 0) {
+                drop(m, esp::DropReason::NoSubscriber);
+                continue;
+            }
             frame(m, inner, multicast_mac(sas[k]->red_group),
                   task_.red_ports.empty() ? MacAddress{} : task_.red_ports[0]->mac, family);
-            out[out_count++] = m;
+            out[out_count] = m;
+            out_ports[out_count++] = ports;
         }
-        transmit(task_.red_ports, out.data(), out_count, counters_.red_tx);
+        // One tx burst per red port with the packets it wants; an mbuf sent on several ports
+        // gets one reference per extra port.
+        for (uint16_t k = 0; k < out_count; ++k) {
+            const int copies = __builtin_popcountll(out_ports[k]);
+            if (copies > 1) rte_mbuf_refcnt_update(out[k], static_cast<int16_t>(copies - 1));
+        }
+        for (const Port* red : task_.red_ports) {
+            std::array<rte_mbuf*, kBurst> batch;
+            uint16_t count_for_port = 0;
+            for (uint16_t k = 0; k < out_count; ++k) {
+                if (out_ports[k] >> red->red_index & 1u) batch[count_for_port++] = out[k];
+            }
+            if (count_for_port == 0) continue;
+            const uint16_t sent =
+                rte_eth_tx_burst(red->port_id, task_.tx_queue, batch.data(), count_for_port);
+            add(counters_.red_tx, sent);
+            for (uint16_t i = sent; i < count_for_port; ++i)
+                drop(batch[i], esp::DropReason::TxFull);
+        }
     }
 
     static uint64_t now_seconds() { return monotonic_seconds(); }
@@ -233,6 +289,7 @@ class Worker {
     esp::EspDecap decap_;
     shm::Counters& counters_;
     esp::DropCounters local_drops_;
+    std::vector<MembershipChange> changes_;
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "mcsec/config/config.hpp"
+#include "mcsec/dataplane/membership.hpp"
 #include "mcsec/shm/region.hpp"
 #include "port.hpp"
 
@@ -19,6 +20,7 @@ struct LcoreTask {
     std::vector<const Port*> red_ports;
     std::vector<const Port*> black_ports;
     shm::Region* region = nullptr;
+    MembershipTable* membership = nullptr;  // shared by all lcores; red port i = bit i
     const config::Dataplane* settings = nullptr;
     const std::atomic<bool>* stop = nullptr;
 };

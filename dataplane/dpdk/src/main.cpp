@@ -13,6 +13,7 @@
 #include <rte_mbuf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -181,6 +182,11 @@ int main(int argc, char** argv) {
     }
 
     // Ports are spread over the lcores; every lcore can transmit on every port (own queue).
+    if (std::count_if(ports.begin(), ports.end(),
+                      [](const auto& p) { return p.role == config::PortRole::Red; }) > 64) {
+        return fail("at most 64 red ports are supported");
+    }
+    dataplane::MembershipTable membership;
     std::vector<dataplane::LcoreTask> tasks(lcores);
     std::vector<const dataplane::Port*> reds, blacks;
     for (const auto& p : ports) (p.role == config::PortRole::Red ? reds : blacks).push_back(&p);
@@ -190,6 +196,7 @@ int main(int argc, char** argv) {
         tasks[i].red_ports = reds;
         tasks[i].black_ports = blacks;
         tasks[i].region = region.get();
+        tasks[i].membership = &membership;
         tasks[i].settings = &dp;
         tasks[i].stop = &g_stop;
     }

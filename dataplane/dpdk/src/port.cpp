@@ -1,5 +1,7 @@
 #include "port.hpp"
 
+#include <algorithm>
+
 #include "mcsec/dataplane/eal_args.hpp"
 
 namespace mcsec::dataplane {
@@ -59,6 +61,12 @@ bool open_ports(const config::ApplianceConfig& config, rte_mempool* pool, uint16
         rte_ether_addr mac{};
         rte_eth_macaddr_get(port.port_id, &mac);
         std::copy(std::begin(mac.addr_bytes), std::end(mac.addr_bytes), port.mac.begin());
+        if (port.role == config::PortRole::Red) {
+            port.red_index =
+                static_cast<uint32_t>(std::count_if(ports.begin(), ports.end(), [](const Port& p) {
+                    return p.role == config::PortRole::Red;
+                }));
+        }
         ports.push_back(port);
     }
     return true;

@@ -19,6 +19,7 @@ struct Port {
     uint16_t port_id = 0;
     MacAddress mac{};
     uint16_t mtu = 1500;
+    uint32_t red_index = 0;  // red ports: 0, 1, ... (bit in the membership table)
 };
 
 // Opens every configured port (they were probed by rte_eal_init) and starts it. On failure

@@ -40,7 +40,7 @@ Offsets compute_offsets(const Geometry& g) {
 }
 
 bool valid_instance(std::string_view name) {
-    if (name.empty() || name.size() > 31) return false;
+    if (name.empty() || name.size() > 32) return false;  // as the config allows
     for (char c : name) {
         const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                         (c >= '0' && c <= '9') || c == '-' || c == '_';
@@ -70,7 +70,7 @@ uint64_t Region::size_for(const Geometry& geometry) {
 std::unique_ptr<Region> Region::create(std::string_view instance, const Geometry& geometry,
                                        std::string& error) {
     if (!valid_instance(instance)) {
-        error = "instance name must be 1-31 characters of [A-Za-z0-9_-]";
+        error = "instance name must be 1-32 characters of [A-Za-z0-9_-]";
         return nullptr;
     }
     if (geometry.sa_slots == 0 || geometry.lcores == 0 || geometry.max_senders == 0 ||
@@ -124,7 +124,7 @@ std::unique_ptr<Region> Region::create(std::string_view instance, const Geometry
 
 std::unique_ptr<Region> Region::attach(std::string_view instance, std::string& error) {
     if (!valid_instance(instance)) {
-        error = "instance name must be 1-31 characters of [A-Za-z0-9_-]";
+        error = "instance name must be 1-32 characters of [A-Za-z0-9_-]";
         return nullptr;
     }
     const std::string path = path_of(instance);

@@ -41,7 +41,9 @@ namespace mcsec::esp {
     _(MultiSegment, "multi_segment", "frame spans several buffers (jumbo): not supported")      \
     _(TtlExpired, "ttl_expired", "inner TTL / hop limit reached zero on the way to red")        \
     _(MtuExceeded, "mtu_exceeded", "outer packet larger than the black port MTU")               \
-    _(TxFull, "tx_full", "transmit queue full, or no port to send on")
+    _(TxFull, "tx_full", "transmit queue full, or no port to send on")                          \
+    _(NoSubscriber, "no_subscriber", "no host on any red port joined the group (IGMP/MLD)")     \
+    _(MembershipMalformed, "membership_malformed", "malformed IGMP/MLD message from red")
 
 enum class DropReason : uint8_t {
 #define MCSEC_X(name, counter, text) name,

@@ -27,7 +27,7 @@
 namespace mcsec::shm {
 
 inline constexpr uint64_t kMagic = 0x31434553'43434d53ULL;  // "SMCCSEC1" little-endian
-inline constexpr uint32_t kLayoutVersion = 1;
+inline constexpr uint32_t kLayoutVersion = 2;
 inline constexpr size_t kCacheLine = 64;
 inline constexpr uint32_t kNoSlot = 0xffffffffu;
 
@@ -47,7 +47,7 @@ struct alignas(kCacheLine) RegionHeader {
     uint32_t header_bytes;
     uint64_t region_bytes;
     Geometry geometry;
-    char instance[32];
+    char instance[33];  // NUL-terminated (names have at most 32 characters)
     // Offsets from the start of the region and strides, computed from the geometry.
     uint64_t lcore_offset, counters_offset, sad_offset, spd_offset, slots_offset;
     uint32_t sad_buckets, spd_buckets;  // powers of two, twice the capacity

@@ -1,0 +1,63 @@
+#include "mcsec/dataplane/membership.hpp"
+
+#include <bit>
+
+namespace mcsec::dataplane {
+
+namespace {
+uint32_t hash(const esp::IpAddress& g) {
+    return static_cast<uint32_t>(
+        ((g.low_half() ^ (g.high_half() * 0x9e3779b97f4a7c15ULL)) * 0x9e3779b97f4a7c15ULL) >> 32);
+}
+}  // namespace
+
+MembershipTable::MembershipTable(uint32_t capacity)
+    : entries_(new Entry[std::bit_ceil(std::max<uint32_t>(capacity, 2) * 2)]),
+      mask_(std::bit_ceil(std::max<uint32_t>(capacity, 2) * 2) - 1) {}
+
+MembershipTable::Entry* MembershipTable::find(const esp::IpAddress& group) const {
+    for (uint32_t i = hash(group) & mask_, n = 0; n <= mask_; i = (i + 1) & mask_, ++n) {
+        Entry& e = entries_[i];
+        const uint32_t state = e.state.load(std::memory_order_acquire);
+        if (state == 0) return nullptr;
+        if (state == 2 && e.group == group) return &e;
+    }
+    return nullptr;
+}
+
+void MembershipTable::record(uint32_t port, const esp::IpAddress& group, bool joined) {
+    if (port >= 64) return;
+    const uint64_t bit = uint64_t{1} << port;
+    for (uint32_t i = hash(group) & mask_, n = 0; n <= mask_; i = (i + 1) & mask_, ++n) {
+        Entry& e = entries_[i];
+        uint32_t state = e.state.load(std::memory_order_acquire);
+        if (state == 0) {
+            if (!joined) return;  // nothing to leave
+            if (e.state.compare_exchange_strong(state, 1, std::memory_order_acq_rel)) {
+                e.group = group;
+                e.ports.store(bit, std::memory_order_relaxed);
+                e.state.store(2, std::memory_order_release);
+                return;
+            }
+        }
+        while (state == 1) state = e.state.load(std::memory_order_acquire);  // another lcore
+        if (state == 2 && e.group == group) {
+            if (joined) {
+                e.ports.fetch_or(bit, std::memory_order_relaxed);
+            } else {
+                e.ports.fetch_and(~bit, std::memory_order_relaxed);
+            }
+            return;
+        }
+    }
+    overflowed_.store(true, std::memory_order_relaxed);
+}
+
+bool MembershipTable::subscribed(uint32_t port, const esp::IpAddress& group) const {
+    if (overflowed()) return true;
+    const Entry* e = find(group);
+    return e != nullptr && port < 64 &&
+           (e->ports.load(std::memory_order_relaxed) >> port & 1u) != 0;
+}
+
+}  // namespace mcsec::dataplane
