@@ -6,7 +6,7 @@
 # Needs root (namespaces); installs packages and builds on first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ "$(id -u)" -eq 0 ] || { echo "demo.sh: needs root (network namespaces): sudo tools/demo.sh" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || { echo "demo.sh: needs root (packages, network namespaces): run it as root, e.g. sudo tools/demo.sh" >&2; exit 1; }
 bash tools/install-deps.sh
 echo "== building (Release)"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
