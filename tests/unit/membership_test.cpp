@@ -127,11 +127,13 @@ TEST(IgmpMld, AMalformedRecordVoidsTheWholeMessage) {
 TEST(MembershipTable, PerPortJoinAndLeave) {
     MembershipTable t(8);
     const auto g = test::ip("239.1.1.1");
-    EXPECT_FALSE(t.subscribed(0, g));
+    EXPECT_TRUE(t.subscribed(0, g)) << "a port that never reported gets every group";
     t.record(0, g, true);
     t.record(2, g, true);
+    t.record(1, test::ip("239.7.7.7"), true);
     EXPECT_TRUE(t.subscribed(0, g));
-    EXPECT_FALSE(t.subscribed(1, g));
+    EXPECT_FALSE(t.subscribed(1, g)) << "port 1 reported, but not this group";
+    EXPECT_TRUE(t.subscribed(3, g)) << "port 3 never reported";
     EXPECT_TRUE(t.subscribed(2, g));
     t.record(0, g, false);
     EXPECT_FALSE(t.subscribed(0, g));

@@ -28,6 +28,7 @@ MembershipTable::Entry* MembershipTable::find(const esp::IpAddress& group) const
 void MembershipTable::record(uint32_t port, const esp::IpAddress& group, bool joined) {
     if (port >= 64) return;
     const uint64_t bit = uint64_t{1} << port;
+    snooped_ports_.fetch_or(bit, std::memory_order_relaxed);
     for (uint32_t i = hash(group) & mask_, n = 0; n <= mask_; i = (i + 1) & mask_, ++n) {
         Entry& e = entries_[i];
         uint32_t state = e.state.load(std::memory_order_acquire);
@@ -54,10 +55,10 @@ void MembershipTable::record(uint32_t port, const esp::IpAddress& group, bool jo
 }
 
 bool MembershipTable::subscribed(uint32_t port, const esp::IpAddress& group) const {
-    if (overflowed()) return true;
+    if (overflowed() || port >= 64) return true;
+    if ((snooped_ports_.load(std::memory_order_relaxed) >> port & 1u) == 0) return true;
     const Entry* e = find(group);
-    return e != nullptr && port < 64 &&
-           (e->ports.load(std::memory_order_relaxed) >> port & 1u) != 0;
+    return e != nullptr && (e->ports.load(std::memory_order_relaxed) >> port & 1u) != 0;
 }
 
 }  // namespace mcsec::dataplane

@@ -4,6 +4,9 @@
 //
 // No querier yet: a membership lasts until the host leaves. A host that vanishes without
 // leaving keeps receiving (over-delivery on the trusted red side, never to black).
+// A red port that has never carried an IGMP/MLD message gets every group, as a switch without
+// snooping state floods: static receivers and replayed captures keep working; filtering starts
+// with the port's first report.
 #pragma once
 
 #include <atomic>
@@ -20,8 +23,8 @@ class MembershipTable {
 
     // Records a join or leave of `group` on red port `port` (an index < 64).
     void record(uint32_t port, const esp::IpAddress& group, bool joined);
-    // True if a host on `port` is in `group`. When the table overflowed, every port is
-    // treated as subscribed (delivery to red rather than silent loss).
+    // True if a host on `port` is in `group`, or `port` never reported anything. When the
+    // table overflowed, every port is treated as subscribed (delivery rather than loss).
     bool subscribed(uint32_t port, const esp::IpAddress& group) const;
     bool overflowed() const { return overflowed_.load(std::memory_order_relaxed); }
 
@@ -36,6 +39,7 @@ class MembershipTable {
     std::unique_ptr<Entry[]> entries_;
     uint32_t mask_;
     std::atomic<bool> overflowed_{false};
+    std::atomic<uint64_t> snooped_ports_{0};  // ports that have carried a report
 };
 
 }  // namespace mcsec::dataplane
