@@ -7,6 +7,10 @@ OutboundVerdict OutboundPolicy::classify(const esp::PacketBuffer& packet) {
     if (esp::parse_ip_header(packet.bytes(), ip) != esp::IpParseStatus::Ok) {
         return {shm::PolicyAction::Discard, nullptr, esp::DropReason::InnerMalformed};
     }
+    return classify(ip);
+}
+
+OutboundVerdict OutboundPolicy::classify(const esp::IpHeaderInfo& ip) {
     if (memo_valid_ && ip.destination == memo_group_ && ip.source == memo_source_) return memo_;
     memo_ = lookup(ip);
     memo_group_ = ip.destination;

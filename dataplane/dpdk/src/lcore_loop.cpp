@@ -128,6 +128,12 @@ class Worker {
 
     // IGMP/MLD from a red host: recorded in the membership table and consumed (never sent to
     // black). True if the packet was one (the caller frees it).
+    // IGMP, or IPv6 with a hop-by-hop header or ICMPv6 (where MLD lives).
+    static bool may_be_membership(const esp::IpHeaderInfo& ip) {
+        return ip.family == esp::IpFamily::V4 ? ip.protocol == 2
+                                              : (ip.protocol == 0 || ip.protocol == 58);
+    }
+
     bool snoop(const Port& port, const esp::PacketBuffer& packet) {
         changes_.clear();
         switch (parse_membership(packet.bytes(), changes_)) {
@@ -156,17 +162,21 @@ class Worker {
         for (uint16_t i = 0; i < n; ++i) {
             esp::PacketBuffer& b = buffers[protect];
             if (!view(mbufs[i], b)) continue;
+            // One parse per packet serves the multicast check, snooping and the SPD.
             esp::IpHeaderInfo ip;
-            if (esp::parse_ip_header(b.bytes(), ip) == esp::IpParseStatus::Ok &&
-                !ip.destination.is_multicast()) {
+            if (esp::parse_ip_header(b.bytes(), ip) != esp::IpParseStatus::Ok) {
+                drop(mbufs[i], esp::DropReason::InnerMalformed);
+                continue;
+            }
+            if (!ip.destination.is_multicast()) {
                 drop(mbufs[i], esp::DropReason::NotMulticast);
                 continue;
             }
-            if (snoop(*port, b)) {
+            if (may_be_membership(ip) && snoop(*port, b)) {
                 rte_pktmbuf_free(mbufs[i]);
                 continue;
             }
-            const OutboundVerdict v = policy_.classify(b);
+            const OutboundVerdict v = policy_.classify(ip);
             switch (v.action) {
                 case shm::PolicyAction::Protect:
                     protect_mbufs[protect] = mbufs[i];

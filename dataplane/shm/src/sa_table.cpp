@@ -198,8 +198,11 @@ bool SaTableWriter::retire_sa(uint32_t slot) {
     return true;
 }
 
-SpdEntry* SaTableWriter::find_spd(const esp::IpAddress& group,
-                                  const std::optional<esp::IpAddress>& source) {
+SaTableWriter::SpdProbe SaTableWriter::probe_spd(const esp::IpAddress& group,
+                                                 const std::optional<esp::IpAddress>& source) {
+    // One walk of the probe sequence finds the entry for (group, source) if there is one, and
+    // the first entry a new one could take (empty or reusable) otherwise.
+    SpdProbe probe;
     const esp::IpAddress src = source.value_or(esp::IpAddress{});
     const bool any = !source.has_value();
     const uint32_t mask = region_.header().spd_buckets - 1;
@@ -207,46 +210,42 @@ SpdEntry* SaTableWriter::find_spd(const esp::IpAddress& group,
          i = (i + 1) & mask, ++n) {
         SpdEntry& e = region_.spd()[i];
         const uint32_t tag = e.tag.load(std::memory_order_relaxed);
-        if (tag == 0) return nullptr;
+        if ((tag == 0 || tag == kReusable) && probe.free == nullptr) probe.free = &e;
+        if (tag == 0) break;
         if (tag == 1 && e.any_source == any && std::memcmp(e.group, group.bytes.data(), 16) == 0 &&
             (any || std::memcmp(e.source, src.bytes.data(), 16) == 0)) {
-            return &e;
+            probe.match = &e;
+            break;
         }
     }
-    return nullptr;
+    return probe;
 }
 
 bool SaTableWriter::set_policy(const esp::IpAddress& group,
                                const std::optional<esp::IpAddress>& source, PolicyAction action,
                                uint32_t outbound_slot) {
     const uint64_t value = pack_policy(action, outbound_slot);
-    if (SpdEntry* existing = find_spd(group, source)) {
-        existing->value.store(value, std::memory_order_release);  // the atomic switch
-        publish();
-        return true;
-    }
-    const esp::IpAddress src = source.value_or(esp::IpAddress{});
-    const bool any = !source.has_value();
-    const uint32_t mask = region_.header().spd_buckets - 1;
-    for (uint32_t i = spd_hash(group.bytes.data(), src.bytes.data(), any) & mask, n = 0; n <= mask;
-         i = (i + 1) & mask, ++n) {
-        SpdEntry& e = region_.spd()[i];
-        const uint32_t tag = e.tag.load(std::memory_order_relaxed);
-        if (tag != 0 && tag != kReusable) continue;
-        e.any_source = any;
+    const SpdProbe probe = probe_spd(group, source);
+    if (probe.match != nullptr) {
+        probe.match->value.store(value, std::memory_order_release);  // the atomic switch
+    } else if (probe.free != nullptr) {
+        SpdEntry& e = *probe.free;
+        const esp::IpAddress src = source.value_or(esp::IpAddress{});
+        e.any_source = !source.has_value();
         std::memcpy(e.group, group.bytes.data(), 16);
         std::memcpy(e.source, src.bytes.data(), 16);
         e.value.store(value, std::memory_order_relaxed);
         e.tag.store(1, std::memory_order_release);
-        publish();
-        return true;
+    } else {
+        return false;  // index full
     }
-    return false;
+    publish();
+    return true;
 }
 
 bool SaTableWriter::remove_policy(const esp::IpAddress& group,
                                   const std::optional<esp::IpAddress>& source) {
-    SpdEntry* e = find_spd(group, source);
+    SpdEntry* e = probe_spd(group, source).match;
     if (e == nullptr) return false;
     e->tag.store(kTombstone, std::memory_order_release);
     pending_.push_back(

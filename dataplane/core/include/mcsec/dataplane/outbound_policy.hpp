@@ -22,6 +22,8 @@ class OutboundPolicy {
     OutboundPolicy(shm::SaTableReader& reader, SaCache& cache) : reader_(reader), cache_(cache) {}
     // `packet` starts at the inner IP header.
     OutboundVerdict classify(const esp::PacketBuffer& packet);
+    // The same for a packet whose header the caller has parsed already.
+    OutboundVerdict classify(const esp::IpHeaderInfo& ip);
 
     // Consecutive packets of a flow reuse the previous lookup until the next burst: call at
     // the start of each burst (the tables may have changed at the quiescent point before it).

@@ -78,7 +78,11 @@ class SaTableWriter {
     };
     std::vector<uint64_t> snapshot();
     bool grace_period_over(const std::vector<uint64_t>& epochs);
-    SpdEntry* find_spd(const esp::IpAddress& group, const std::optional<esp::IpAddress>& source);
+    struct SpdProbe {
+        SpdEntry* match = nullptr;  // the entry of (group, source)
+        SpdEntry* free = nullptr;   // where a new entry would go
+    };
+    SpdProbe probe_spd(const esp::IpAddress& group, const std::optional<esp::IpAddress>& source);
     void publish();
 
     Region& region_;
