@@ -83,6 +83,17 @@ class Validator {
                                        "source of its ESP packets and the control plane's)");
                 }
                 for (const auto& address : port.addresses) black_families_.insert(address.family());
+                // The exception TAP is a kernel interface named after the port (IFNAMSIZ).
+                constexpr std::size_t kMaxInterfaceName = 15;
+                if (config_.dataplane.exception_path == ExceptionPath::Tap &&
+                    loaded("dataplane.exception_path") && loaded(path + ".name") &&
+                    port.name.size() > kMaxInterfaceName) {
+                    diagnostics_.error(path + ".name",
+                                       "black port name '" + port.name +
+                                           "' also names its kernel TAP interface "
+                                           "(dataplane.exception_path = \"tap\"): at most 15 "
+                                           "characters");
+                }
             }
         }
 

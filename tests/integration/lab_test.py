@@ -5,8 +5,11 @@ Needs root and network namespaces; exits 77 (ctest: skipped) with the reason whe
 not available. Checks, in one lab:
   1. IPv4 and IPv6 multicast from site 1's red host arrives byte-identical at the red hosts of
      sites 2 and 3; a site that did not join the group gets nothing.
-  2. The black switch carries only ESP, and tshark decrypts it with the lab keys (ICVs good) to
-     exactly the payloads sent.
+  2. The black switch carries only ESP (besides the appliances' own IGMP/MLD/ND), and tshark
+     decrypts it with the lab keys (ICVs good) to exactly the payloads sent.
+  2b. Exception path: each appliance answers ping on its black IPv4/IPv6 address through its
+     kernel TAP; the TAPs join the black groups their red hosts want (the switch learns them),
+     and only those.
   3. Red traffic without a policy is dropped and counted (fail closed).
   4. Bad input from the black side (plaintext multicast, unknown SPI, forged ICV, replay,
      truncated frame) is dropped and counted by reason; nothing reaches red.
@@ -117,6 +120,33 @@ def tshark(path, fields, extra="", decrypt=True):
     return [line.split("\t") for line in r.stdout.splitlines() if line.strip()]
 
 
+def check_black_joins():
+    """While the red receivers listen: the kernels of the appliances whose red hosts joined
+    239.1.1.1 (sites 2, 3) joined its black group 239.255.1.1, site 2's also ff1e::1:1, and
+    site 1 (no red receiver) none; the black switch learned it all from the TAPs' IGMP/MLD."""
+    want = {("vb2s", "239.255.1.1"), ("vb3s", "239.255.1.1"), ("vb2s", "ff1e::1:1")}
+    learned = set()
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        mdb = json.loads(run(ns("mcsec-black", "bridge -j mdb show")).stdout or "[]")
+        learned = {(e["port"], e["grp"]) for d in mdb for e in d.get("mdb", [])
+                   if not e["grp"].startswith("ff02:")}
+        if want <= learned:
+            break
+        time.sleep(0.2)
+    check(want <= learned, f"black switch learned the wanted black groups from the TAPs' "
+          f"IGMP/MLD reports (learned {sorted(learned)})")
+    check(not black_group_joined(1, "239.255.1.1"),
+          "site 1, without red receivers, is not joined to the black group")
+
+
+def black_group_joined(site, group):
+    """The dataplane's last word on `group` in its log: joined, or left / never joined."""
+    with open(os.path.join(DIR, f"site{site}.log")) as f:
+        lines = [l for l in f if l.rstrip().endswith(f"black group {group} on black0")]
+    return bool(lines) and " joined " in lines[-1]
+
+
 def test_delivery_and_black_capture():
     cap = os.path.join(DIR, "black.pcap")
     c = capture_start(cap)
@@ -128,6 +158,7 @@ def test_delivery_and_black_capture():
     send(1, "239.1.1.1", 200, tag="v4")
     send(1, "ff1e::1:1", 200, tag="v6")
     send(1, "239.9.9.9", 20, tag="nopol")  # no policy: must never leave
+    check_black_joins()
     results = {k: finish_recv(p) for k, p in
                {"2v4": r2v4, "2v6": r2v6, "3v4": r3v4, "3v6": r3v6_unjoined}.items()}
     capture_stop(c)
@@ -141,11 +172,16 @@ def test_delivery_and_black_capture():
     check(after["drops"]["no_policy"] - before["drops"]["no_policy"] >= 20,
           "red traffic without a policy dropped and counted as no_policy (fail closed)")
 
-    # Outer headers only (no decryption, so inner headers are not dissected).
-    ip_rows = tshark(cap, ["ip.proto", "ipv6.nxt"], "-Y 'ip or ipv6'", decrypt=False)
-    non_esp = [r for r in ip_rows if "50" not in r]
-    check(len(ip_rows) >= 400 and not non_esp,
-          f"black capture: {len(ip_rows)} IP packets, all ESP (non-ESP: {non_esp[:3]})")
+    # Outer headers only (no decryption, so inner headers are not dissected). Besides ESP the
+    # black network carries only the appliances' own kernels' IGMP/MLD/ND (exception path).
+    ip_rows = tshark(cap, ["ip.proto", "ipv6.nxt", "ip.src", "ipv6.src"], "-Y 'ip or ipv6'",
+                     decrypt=False)
+    esp_rows = [r for r in ip_rows if "50" in r[:2]]
+    control = {"2", "58", "0", "0,58"}  # IGMP, ICMPv6, hop-by-hop (MLD)
+    leaked = [r for r in ip_rows if "50" not in r[:2] and not (set(r[:2]) & control)]
+    check(len(esp_rows) >= 400 and not leaked,
+          f"black capture: {len(esp_rows)} ESP packets and otherwise only IGMP/MLD/ND "
+          f"(anything else: {leaked[:3]})")
     rows = tshark(cap, ["esp.spi", "esp.icv_good", "data.data"], "-Y esp")
     good = [r for r in rows if len(r) >= 2 and r[1] in ("1", "True")]
     check(len(rows) >= 400 and len(good) == len(rows),
@@ -156,6 +192,22 @@ def test_delivery_and_black_capture():
     check(h.hexdigest() == expected_hash(200, tag="v4"),
           "tshark decrypts the IPv4 group's ESP to exactly the payloads sent")
     return cap
+
+
+def test_exception_path():
+    """The black port's kernel TAP: the appliance answers ARP/ND and ping on its black
+    addresses, and its kernel joins the black groups its red hosts want."""
+    for site in (1, 2, 3):
+        before = counters(site)["exception"]
+        for address, flag in ((f"192.0.2.{site}", ""), (f"2001:db8:b::{site}", "-6")):
+            r = run(ns("mcsec-black", f"ping {flag} -c 3 -i 0.2 -W 2 {address}"))
+            check(r.returncode == 0 and " 0% packet loss" in r.stdout and "dup" not in r.stdout.lower(),
+                  f"site {site}: {address} answers ping through the exception TAP, once each")
+        check(counters(site)["exception"] - before >= 6,
+              f"site {site}: the pings were handed to the kernel (exception counter)")
+    # Site 3's red host joined only the IPv4 group: its appliance is not in the IPv6 one.
+    check(not black_group_joined(3, "ff1e::1:1"),
+          "site 3 is not joined to the IPv6 black group (no red member)")
 
 
 def test_bad_black_input(cap):
@@ -170,9 +222,12 @@ frames = []
 frames.append(Ether(dst="01:00:5e:01:01:01")/IP(src="192.0.2.66", dst="239.1.1.1")/UDP(dport=40001)/Raw(b"plaintext"))
 unknown = bytearray(raw); unknown[14+20+3] ^= 0x55              # SPI
 forged = bytearray(raw); forged[14+20+4:14+20+8] = (4000000).to_bytes(4, "big")  # seq (in the AAD): fresh, but the ICV no longer matches
-trunc = bytearray(raw[:14+20+12]); trunc[14+2:14+4] = (20+12).to_bytes(2, "big")  # valid IP header, ESP cut short
-for b in (unknown, forged, trunc):
+for b in (unknown, forged):
     frames.append(Ether(bytes(b)))
+trunc = Ether(raw[:14+20+12])  # valid IP header (checksum too: snooping switches check it), ESP cut short
+trunc[IP].len = 20 + 12
+del trunc[IP].chksum
+frames.append(Ether(bytes(trunc)))
 frames.append(Ether(raw))   # a replay of a packet every site already accepted
 sendp(frames, iface="br0", verbose=False)
 """
@@ -277,6 +332,7 @@ def main():
             check(False, f"mcsec-lab up: {r.stderr[-1500:]}")
             return
         cap = test_delivery_and_black_capture()
+        test_exception_path()
         test_bad_black_input(cap)
         test_rollover_under_traffic()
         test_restart_under_traffic()

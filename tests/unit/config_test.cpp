@@ -462,6 +462,15 @@ TEST(ConfigPorts, BlackPortNeedsAnAddress) {
     EXPECT_TRUE(has_error(result, "ports[1].addresses", "a black port needs at least one address"));
 }
 
+TEST(ConfigPorts, BlackPortNameMustFitATapInterfaceName) {
+    // The default exception path is a TAP named after the black port.
+    const auto long_name =
+        with_replaced(kValidConfig, "name = \"black0\"", "name = \"black-uplink-east1\"");
+    EXPECT_TRUE(has_error(load(long_name), "ports[1].name", "at most 15 characters"));
+    // Without a TAP the name is free.
+    EXPECT_TRUE(load(long_name + "\n[dataplane]\nexception_path = \"none\"\n").ok());
+}
+
 // --- groups -----------------------------------------------------------------------------------
 
 TEST(ConfigGroups, BadAddress) {

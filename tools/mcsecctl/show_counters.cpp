@@ -11,7 +11,7 @@ namespace mcsec::ctl {
 int show_counters(const Args& args) {
     auto region = attach_region(args);
     if (!region) return 1;
-    uint64_t red_rx = 0, red_tx = 0, black_rx = 0, black_tx = 0;
+    uint64_t red_rx = 0, red_tx = 0, black_rx = 0, black_tx = 0, exception = 0;
     std::vector<uint64_t> drops(esp::kDropReasonCount);
     for (uint32_t i = 0; i < region->geometry().lcores; ++i) {
         shm::Counters& c = region->counters(i);
@@ -19,14 +19,15 @@ int show_counters(const Args& args) {
         red_tx += c.red_tx.load();
         black_rx += c.black_rx.load();
         black_tx += c.black_tx.load();
+        exception += c.exception.load();
         for (size_t r = 0; r < drops.size(); ++r) drops[r] += c.drops[r].load();
     }
     const int pid = region->header().dataplane_pid.load();
     if (args.json) {
         std::printf(
             "{\"dataplane_pid\": %d, \"red_rx\": %lu, \"red_tx\": %lu, \"black_rx\": %lu, "
-            "\"black_tx\": %lu, \"drops\": {",
-            pid, red_rx, red_tx, black_rx, black_tx);
+            "\"black_tx\": %lu, \"exception\": %lu, \"drops\": {",
+            pid, red_rx, red_tx, black_rx, black_tx, exception);
         for (size_t r = 0; r < drops.size(); ++r) {
             std::printf("%s\"%s\": %lu", r ? ", " : "",
                         std::string(esp::counter_name(static_cast<esp::DropReason>(r))).c_str(),
@@ -37,6 +38,8 @@ int show_counters(const Args& args) {
     }
     std::printf("dataplane pid %d\nred   rx %12lu  tx %12lu\nblack rx %12lu  tx %12lu\n", pid,
                 red_rx, red_tx, black_rx, black_tx);
+    // Red IGMP/MLD reports snooped, and black frames handed to the kernel TAP.
+    std::printf("exception  %12lu\n", exception);
     for (size_t r = 0; r < drops.size(); ++r) {
         if (drops[r] == 0) continue;
         const auto reason = static_cast<esp::DropReason>(r);

@@ -45,12 +45,14 @@ class Worker {
                 const uint16_t n = rte_eth_rx_burst(port->port_id, 0, mbufs.data(), kBurst);
                 if (n == 0) continue;
                 work += n;
-                if (port->role == config::PortRole::Red) {
+                if (port->is_tap) {
+                    from_kernel(*port, mbufs.data(), n);
+                } else if (port->role == config::PortRole::Red) {
                     add(counters_.red_rx, n);
                     from_red(port, mbufs.data(), n);
                 } else {
                     add(counters_.black_rx, n);
-                    from_black(mbufs.data(), n);
+                    from_black(*port, mbufs.data(), n);
                 }
             }
             // No reference into the tables survives this point: writers may reclaim.
@@ -219,16 +221,45 @@ class Worker {
         transmit(task_.black_ports, bypass.data(), bypassed, counters_.black_tx);
     }
 
-    void from_black(rte_mbuf** mbufs, uint16_t n) {
-        std::array<rte_mbuf*, kBurst> esp_mbufs;
+    // Frames the appliance's kernel sends (ARP/ND answers, IGMP/MLD reports, controld's
+    // traffic) leave by the TAP's black port as they are.
+    void from_kernel(const Port& tap, rte_mbuf** mbufs, uint16_t n) {
+        const uint16_t sent = rte_eth_tx_burst(tap.black_port_id, task_.tx_queue, mbufs, n);
+        add(counters_.black_tx, sent);
+        for (uint16_t i = sent; i < n; ++i) drop(mbufs[i], esp::DropReason::TxFull);
+    }
+
+    void from_black(const Port& port, rte_mbuf** mbufs, uint16_t n) {
+        std::array<rte_mbuf*, kBurst> esp_mbufs, to_kernel;
         std::array<esp::PacketBuffer, kBurst> buffers;
         std::array<esp::PacketBuffer*, kBurst> pkts;
-        uint16_t count = 0;
+        uint16_t count = 0, punted = 0;
         for (uint16_t i = 0; i < n; ++i) {
-            if (!view(mbufs[i], buffers[count])) continue;
-            esp_mbufs[count] = mbufs[i];
+            rte_mbuf* m = mbufs[i];
+            if (m->nb_segs != 1) {
+                drop(m, esp::DropReason::MultiSegment);
+                continue;
+            }
+            const BlackClassification c = classify_black_frame(rte_pktmbuf_mtod(m, const uint8_t*),
+                                                               m->data_len, task_.exception_rules);
+            if (c.verdict == BlackVerdict::Exception && port.has_tap) {
+                to_kernel[punted++] = m;
+                continue;
+            }
+            if (c.verdict != BlackVerdict::Esp) {
+                drop(m, c.reason);
+                continue;
+            }
+            if (!view(m, buffers[count])) continue;
+            esp_mbufs[count] = m;
             pkts[count] = &buffers[count];
             ++count;
+        }
+        if (punted > 0) {
+            const uint16_t sent =
+                rte_eth_tx_burst(port.tap_port_id, task_.tx_queue, to_kernel.data(), punted);
+            add(counters_.exception, sent);
+            for (uint16_t i = sent; i < punted; ++i) drop(to_kernel[i], esp::DropReason::TxFull);
         }
         std::array<esp::InboundSa*, kBurst> sas;
         std::array<esp::DropReason, kBurst> reasons;

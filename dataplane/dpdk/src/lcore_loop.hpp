@@ -1,5 +1,6 @@
 // The run-to-completion poll loop of one lcore: red rx -> SPD -> ESP encap -> black tx, and
-// black rx -> SAD -> ESP decap -> inbound policy -> TTL -> red tx, in bursts of 32.
+// black rx -> SAD -> ESP decap -> inbound policy -> TTL -> red tx, in bursts of 32; plus the
+// exception path between each black port and its kernel TAP.
 #pragma once
 
 #include <atomic>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "mcsec/config/config.hpp"
+#include "mcsec/dataplane/black_classify.hpp"
 #include "mcsec/dataplane/membership.hpp"
 #include "mcsec/shm/region.hpp"
 #include "port.hpp"
@@ -22,6 +24,7 @@ struct LcoreTask {
     shm::Region* region = nullptr;
     MembershipTable* membership = nullptr;  // shared by all lcores; red port i = bit i
     const config::Dataplane* settings = nullptr;
+    ExceptionRules exception_rules;  // which black frames go to the kernel TAP
     const std::atomic<bool>* stop = nullptr;
 };
 

@@ -20,8 +20,11 @@
 #include <fstream>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "black_group_joiner.hpp"
+#include "exception_tap.hpp"
 #include "lcore_loop.hpp"
 #include "mcsec/config/loader.hpp"
 #include "mcsec/dataplane/eal_args.hpp"
@@ -127,10 +130,6 @@ int main(int argc, char** argv) {
     std::cerr << "mcsec-dataplane: note: mtu_policy '" << config::to_string(dp.mtu_policy)
               << "' is not implemented yet: outer packets over the black MTU are dropped and "
                  "counted (mtu_exceeded)\n";
-    if (dp.exception_path == config::ExceptionPath::Tap) {
-        std::cerr << "mcsec-dataplane: note: exception_path 'tap' is not implemented yet: "
-                     "non-ESP traffic on black ports is dropped and counted (not_esp)\n";
-    }
 
     // Shared memory first: a config that cannot get its region starts nothing.
     std::string error;
@@ -175,7 +174,9 @@ int main(int argc, char** argv) {
     }
     const auto lcores = static_cast<uint16_t>(rte_lcore_count());
     std::vector<dataplane::Port> ports;
-    if (!dataplane::open_ports(cfg, pool, lcores, ports, error)) {
+    const bool taps = dp.exception_path == config::ExceptionPath::Tap;
+    if (!dataplane::open_ports(cfg, pool, lcores, ports, error) ||
+        (taps && !dataplane::open_exception_taps(cfg, pool, lcores, ports, error))) {
         dataplane::close_ports(ports);
         rte_eal_cleanup();
         return fail(error);
@@ -189,7 +190,12 @@ int main(int argc, char** argv) {
     dataplane::MembershipTable membership;
     std::vector<dataplane::LcoreTask> tasks(lcores);
     std::vector<const dataplane::Port*> reds, blacks;
-    for (const auto& p : ports) (p.role == config::PortRole::Red ? reds : blacks).push_back(&p);
+    for (const auto& p : ports) {
+        if (!p.is_tap) (p.role == config::PortRole::Red ? reds : blacks).push_back(&p);
+    }
+    dataplane::ExceptionRules exception_rules;
+    exception_rules.tap_enabled = taps;
+    if (cfg.discovery) exception_rules.discovery_group = dataplane::to_esp(cfg.discovery->group);
     for (uint16_t i = 0; i < lcores; ++i) {
         tasks[i].index = i;
         tasks[i].tx_queue = i;
@@ -198,9 +204,20 @@ int main(int argc, char** argv) {
         tasks[i].region = region.get();
         tasks[i].membership = &membership;
         tasks[i].settings = &dp;
+        tasks[i].exception_rules = exception_rules;
         tasks[i].stop = &g_stop;
     }
-    for (size_t p = 0; p < ports.size(); ++p) tasks[p % lcores].polls.push_back(&ports[p]);
+    // A TAP is polled by its black port's lcore.
+    for (size_t p = 0; p < ports.size(); ++p) {
+        if (ports[p].is_tap) continue;
+        auto& polls = tasks[p % lcores].polls;
+        polls.push_back(&ports[p]);
+        for (const auto& tap : ports) {
+            if (tap.is_tap && ports[p].has_tap && tap.port_id == ports[p].tap_port_id) {
+                polls.push_back(&tap);
+            }
+        }
+    }
 
     header.dataplane_pid.store(getpid(), std::memory_order_release);
     header.dataplane_starts.fetch_add(1);
@@ -210,6 +227,24 @@ int main(int argc, char** argv) {
                 cfg.instance.name.c_str(), ports.size(), lcores);
     std::fflush(stdout);
 
+    // Black-side joins follow red-side membership, on a thread of their own.
+    std::thread joiner;
+    if (taps) {
+        std::vector<uint32_t> red_indexes;
+        std::vector<std::string> tap_names;
+        for (const auto* red : reds) red_indexes.push_back(red->red_index);
+        for (const auto& p : ports) {
+            if (p.is_tap) tap_names.push_back(p.name);
+        }
+        joiner = std::thread([&region, &membership, red_indexes, tap_names] {
+            dataplane::BlackGroupJoiner black_groups(*region, membership, red_indexes, tap_names);
+            while (!g_stop.load()) {
+                black_groups.refresh();
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            }
+        });
+    }
+
     uint16_t index = 1;
     unsigned lcore_id;
     RTE_LCORE_FOREACH_WORKER(lcore_id) {
@@ -217,6 +252,7 @@ int main(int argc, char** argv) {
     }
     dataplane::lcore_main(&tasks[0]);
     rte_eal_mp_wait_lcore();
+    if (joiner.joinable()) joiner.join();
 
     print_summary(*region, lcores);
     dataplane::close_ports(ports);

@@ -11,6 +11,44 @@ constexpr uint16_t kRxDescriptors = 1024;
 constexpr uint16_t kTxDescriptors = 1024;
 }  // namespace
 
+bool start_port(uint16_t port_id, const std::string& name, rte_mempool* pool, uint16_t tx_queues,
+                std::string& error) {
+    rte_eth_dev_info info{};
+    if (rte_eth_dev_info_get(port_id, &info) != 0) {
+        error = "port " + name + ": cannot read device info";
+        return false;
+    }
+    if (info.max_tx_queues < tx_queues) {
+        error = "port " + name + ": needs " + std::to_string(tx_queues) +
+                " tx queues (one per lcore), device has " + std::to_string(info.max_tx_queues);
+        return false;
+    }
+    rte_eth_conf conf{};
+    // Offloads only where the device offers them: the ESP code computes what it needs.
+    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+    }
+    int rc = rte_eth_dev_configure(port_id, 1, tx_queues, &conf);
+    if (rc == 0) {
+        rc = rte_eth_rx_queue_setup(port_id, 0, kRxDescriptors, rte_eth_dev_socket_id(port_id),
+                                    nullptr, pool);
+    }
+    for (uint16_t q = 0; rc == 0 && q < tx_queues; ++q) {
+        rc = rte_eth_tx_queue_setup(port_id, q, kTxDescriptors, rte_eth_dev_socket_id(port_id),
+                                    nullptr);
+    }
+    if (rc == 0) rc = rte_eth_dev_start(port_id);
+    if (rc != 0) {
+        error = "port " + name + ": setup failed: " + rte_strerror(-rc);
+        return false;
+    }
+    // Multicast in both directions: the black port must see every group's ESP, the red
+    // port every group the red hosts send to. Not every vdev supports it; that is fine.
+    rte_eth_promiscuous_enable(port_id);
+    rte_eth_allmulticast_enable(port_id);
+    return true;
+}
+
 bool open_ports(const config::ApplianceConfig& config, rte_mempool* pool, uint16_t tx_queues,
                 std::vector<Port>& ports, std::string& error) {
     for (const auto& cfg : config.ports) {
@@ -25,39 +63,7 @@ bool open_ports(const config::ApplianceConfig& config, rte_mempool* pool, uint16
                     "that the vdev's interface exists)";
             return false;
         }
-        rte_eth_dev_info info{};
-        if (rte_eth_dev_info_get(port.port_id, &info) != 0) {
-            error = "port " + cfg.name + ": cannot read device info";
-            return false;
-        }
-        if (info.max_tx_queues < tx_queues) {
-            error = "port " + cfg.name + ": needs " + std::to_string(tx_queues) +
-                    " tx queues (one per lcore), device has " + std::to_string(info.max_tx_queues);
-            return false;
-        }
-        rte_eth_conf conf{};
-        // Offloads only where the device offers them: the ESP code computes what it needs.
-        if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
-            conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-        }
-        int rc = rte_eth_dev_configure(port.port_id, 1, tx_queues, &conf);
-        if (rc == 0) {
-            rc = rte_eth_rx_queue_setup(port.port_id, 0, kRxDescriptors,
-                                        rte_eth_dev_socket_id(port.port_id), nullptr, pool);
-        }
-        for (uint16_t q = 0; rc == 0 && q < tx_queues; ++q) {
-            rc = rte_eth_tx_queue_setup(port.port_id, q, kTxDescriptors,
-                                        rte_eth_dev_socket_id(port.port_id), nullptr);
-        }
-        if (rc == 0) rc = rte_eth_dev_start(port.port_id);
-        if (rc != 0) {
-            error = "port " + cfg.name + ": setup failed: " + rte_strerror(-rc);
-            return false;
-        }
-        // Multicast in both directions: the black port must see every group's ESP, the red
-        // port every group the red hosts send to. Not every vdev supports it; that is fine.
-        rte_eth_promiscuous_enable(port.port_id);
-        rte_eth_allmulticast_enable(port.port_id);
+        if (!start_port(port.port_id, cfg.name, pool, tx_queues, error)) return false;
         rte_ether_addr mac{};
         rte_eth_macaddr_get(port.port_id, &mac);
         std::copy(std::begin(mac.addr_bytes), std::end(mac.addr_bytes), port.mac.begin());
