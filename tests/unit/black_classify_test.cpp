@@ -36,6 +36,21 @@ TEST(BlackClassify, EspGoesToTheFastPathWhateverTheDestination) {
     EXPECT_EQ(classify(ip_frame("192.0.2.1", "192.0.2.2", 50), kNoTap).verdict, BlackVerdict::Esp);
 }
 
+TEST(BlackClassify, OuterFragmentsOfEspAreReassembled) {
+    auto v4 = ip_frame("192.0.2.1", "239.255.1.1", 50);
+    v4[14 + 6] = 0x20;  // more fragments
+    EXPECT_EQ(classify(v4, kTap).verdict, BlackVerdict::EspFragment);
+    v4[14 + 6] = 0x00;
+    v4[14 + 7] = 0xb9;  // a later fragment (offset 185 * 8)
+    EXPECT_EQ(classify(v4, kTap).verdict, BlackVerdict::EspFragment);
+
+    auto v6 = ip_frame("2001:db8::1", "ff1e::1:1", 44);
+    v6[14 + 40] = 50;  // the fragment header's next header: ESP
+    EXPECT_EQ(classify(v6, kTap).verdict, BlackVerdict::EspFragment);
+    v6[14 + 40] = 17;  // a fragment of plaintext UDP to a group: dropped
+    EXPECT_EQ(classify(v6, kTap).verdict, BlackVerdict::Drop);
+}
+
 TEST(BlackClassify, NeighbourAndMembershipTrafficGoesToTheKernel) {
     EXPECT_EQ(classify(frame(0x0806, std::vector<uint8_t>(28, 0)), kTap).verdict,
               BlackVerdict::Exception);

@@ -58,6 +58,8 @@ TEST_P(EspRoundTrip, DecapRestoresTheInnerPacketExactly) {
 
         // Wire format.
         const auto wire = pkt.bytes();
+        EXPECT_EQ(wire.size(), esp_tunnel_length(static_cast<uint32_t>(inner.size()),
+                                                 c.outer_v6 ? IpFamily::V6 : IpFamily::V4));
         const size_t outer_len = c.outer_v6 ? 40 : 20;
         const uint8_t* esp = wire.data() + outer_len;
         EXPECT_EQ(load_be32(esp), 0x1000u);
@@ -199,6 +201,29 @@ TEST(EspBurst, LongBurstKeepsOrderAndMovesDropsToTail) {
         }
     }
     EXPECT_EQ(encap.drops()[DropReason::InnerMalformed], kBurst - good);
+}
+
+}  // namespace
+}  // namespace mcsec::esp
+
+namespace mcsec::esp {
+namespace {
+
+// max_inner_length is what a packet-too-big reports: the largest inner packet that still fits.
+TEST(EspTunnelLength, MaxInnerLengthIsTheLargestThatFits) {
+    for (const IpFamily outer : {IpFamily::V4, IpFamily::V6}) {
+        for (uint32_t mtu = 60; mtu <= 9216; ++mtu) {
+            const uint32_t inner = max_inner_length(mtu, outer);
+            if (inner == 0) {
+                EXPECT_GT(esp_tunnel_length(1, outer), mtu);
+                continue;
+            }
+            ASSERT_LE(esp_tunnel_length(inner, outer), mtu) << mtu;
+            ASSERT_GT(esp_tunnel_length(inner + 1, outer), mtu) << mtu;
+        }
+    }
+    EXPECT_EQ(max_inner_length(1500, IpFamily::V6), 1426u);
+    EXPECT_EQ(max_inner_length(1500, IpFamily::V4), 1446u);
 }
 
 }  // namespace

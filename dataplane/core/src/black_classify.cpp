@@ -11,6 +11,7 @@ constexpr uint8_t kIpProtoHopByHop = 0;
 constexpr uint8_t kIpProtoIgmp = 2;
 constexpr uint8_t kIpProtoUdp = 17;
 constexpr uint8_t kIpProtoIcmpv6 = 58;
+constexpr uint8_t kIpProtoFragment = 44;  // IPv6 fragment header
 
 BlackClassification drop(esp::DropReason reason) {
     return {BlackVerdict::Drop, reason};
@@ -36,7 +37,16 @@ BlackClassification classify_black_frame(const uint8_t* frame, uint32_t length,
         // Let the decap stage count it by its precise reason (truncated, bad length...).
         return {BlackVerdict::Esp, esp::DropReason::NotEsp};
     }
-    if (ip.protocol == esp::kIpProtoEsp) return {BlackVerdict::Esp, esp::DropReason::NotEsp};
+    if (ip.protocol == esp::kIpProtoEsp) {
+        return {ip.is_fragment ? BlackVerdict::EspFragment : BlackVerdict::Esp,
+                esp::DropReason::NotEsp};
+    }
+    // An IPv6 fragment header right after the fixed header, announcing ESP (its first byte).
+    if (ip.family == esp::IpFamily::V6 && ip.protocol == kIpProtoFragment &&
+        length >= l3 + esp::kIpv6HeaderLen + 8 &&
+        frame[l3 + esp::kIpv6HeaderLen] == esp::kIpProtoEsp) {
+        return {BlackVerdict::EspFragment, esp::DropReason::NotEsp};
+    }
     const bool control_protocol =
         ip.family == esp::IpFamily::V4
             ? ip.protocol == kIpProtoIgmp

@@ -5,15 +5,18 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
 
 #include "mcsec/dataplane/ethernet.hpp"
 #include "mcsec/dataplane/igmp_mld.hpp"
 #include "mcsec/dataplane/monotonic.hpp"
 #include "mcsec/dataplane/outbound_policy.hpp"
+#include "mcsec/dataplane/packet_too_big.hpp"
 #include "mcsec/dataplane/sa_cache.hpp"
 #include "mcsec/esp/esp_decap.hpp"
 #include "mcsec/esp/esp_encap.hpp"
+#include "outer_fragments.hpp"
 
 namespace mcsec::dataplane {
 
@@ -33,7 +36,16 @@ class Worker {
           policy_(reader_, cache_),
           encap_(*engine_),
           decap_(*engine_, lookup_),
-          counters_(task.region->counters(task.index)) {}
+          counters_(task.region->counters(task.index)),
+          fragmenter_(task.pool, task.indirect_pool),
+          reassembler_(static_cast<int>(rte_socket_id())) {
+        if (!reassembler_.ok()) {
+            std::fprintf(stderr,
+                         "mcsec-dataplane: lcore %u: no memory for the reassembly table: outer "
+                         "fragments will be dropped (outer_fragment)\n",
+                         task.index);
+        }
+    }
 
     void run() {
         reader_.set_online(task_.index, true);
@@ -118,8 +130,13 @@ class Worker {
             for (uint16_t i = 0; i < n; ++i) drop(mbufs[i], esp::DropReason::TxFull);
             return;
         }
+        // Every segment: a fragment's data segments are freed with it.
         for (size_t p = 1; p < ports.size(); ++p) {
-            for (uint16_t i = 0; i < n; ++i) rte_mbuf_refcnt_update(mbufs[i], 1);
+            for (uint16_t i = 0; i < n; ++i) {
+                for (rte_mbuf* seg = mbufs[i]; seg != nullptr; seg = seg->next) {
+                    rte_mbuf_refcnt_update(seg, 1);
+                }
+            }
         }
         for (const Port* port : ports) {
             const uint16_t sent = rte_eth_tx_burst(port->port_id, task_.tx_queue, mbufs, n);
@@ -154,6 +171,59 @@ class Worker {
         return false;
     }
 
+    uint16_t black_mtu() const {
+        return task_.black_ports.empty() ? 1500 : task_.black_ports[0]->mtu;
+    }
+
+    // mtu_policy "icmp" decides before encryption (the packet is still the red one, and no
+    // sequence number is spent on it).
+    bool too_big_for_icmp_policy(const esp::IpHeaderInfo& ip, const esp::OutboundSa& sa) const {
+        return task_.settings->mtu_policy == config::MtuPolicy::Icmp &&
+               esp::esp_tunnel_length(ip.total_length, sa.outer_family) > black_mtu();
+    }
+
+    // Drops an oversize red packet; an IPv6 source learns the size that fits (rate-limited).
+    // IPv4 gets no ICMP: RFC 1122 3.2.2 forbids errors about multicast datagrams.
+    void refuse_too_big(const Port& port, rte_mbuf* m, const esp::PacketBuffer& packet,
+                        const esp::IpHeaderInfo& ip, esp::IpFamily outer_family) {
+        if (ip.family == esp::IpFamily::V6 && port.ipv6_address) {
+            const auto now = std::chrono::steady_clock::now().time_since_epoch();
+            if (icmp_limit_.allow(static_cast<uint64_t>(
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()))) {
+                send_packet_too_big(port, m, packet, outer_family);
+            }
+        }
+        drop(m, esp::DropReason::MtuExceeded);
+    }
+
+    void send_packet_too_big(const Port& port, rte_mbuf* original, const esp::PacketBuffer& packet,
+                             esp::IpFamily outer_family) {
+        rte_mbuf* m = rte_pktmbuf_alloc(task_.pool);
+        if (m == nullptr) return;
+        auto* frame_start = reinterpret_cast<uint8_t*>(
+            rte_pktmbuf_append(m, static_cast<uint16_t>(kEthernetHeaderLen + kIpv6MinimumMtu)));
+        const uint32_t mtu =
+            std::max(esp::max_inner_length(black_mtu(), outer_family), kIpv6MinimumMtu);
+        const size_t n =
+            frame_start == nullptr
+                ? 0
+                : build_packet_too_big({packet.data(), packet.length()}, *port.ipv6_address, mtu,
+                                       {frame_start + kEthernetHeaderLen, kIpv6MinimumMtu});
+        if (n == 0) {
+            rte_pktmbuf_free(m);
+            return;
+        }
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(kIpv6MinimumMtu - n));
+        MacAddress red_host;  // the original frame's source
+        std::copy_n(rte_pktmbuf_mtod(original, const uint8_t*) + 6, 6, red_host.begin());
+        write_ethernet(frame_start, red_host, port.mac, esp::IpFamily::V6);
+        if (rte_eth_tx_burst(port.port_id, task_.tx_queue, &m, 1) == 1) {
+            add(counters_.red_tx, 1);
+        } else {
+            rte_pktmbuf_free(m);
+        }
+    }
+
     void from_red(const Port* port, rte_mbuf** mbufs, uint16_t n) {
         std::array<rte_mbuf*, kBurst> protect_mbufs, bypass;
         std::array<esp::PacketBuffer, kBurst> buffers;
@@ -181,6 +251,10 @@ class Worker {
             const OutboundVerdict v = policy_.classify(ip);
             switch (v.action) {
                 case shm::PolicyAction::Protect:
+                    if (too_big_for_icmp_policy(ip, *v.sa)) {
+                        refuse_too_big(*port, mbufs[i], b, ip, v.sa->outer_family);
+                        continue;
+                    }
                     protect_mbufs[protect] = mbufs[i];
                     pkts[protect] = &b;
                     sas[protect] = v.sa;
@@ -198,8 +272,12 @@ class Worker {
         const uint32_t good = encap_.process({pkts.data(), protect}, {sas.data(), protect},
                                              {reasons.data(), protect}, now_seconds());
         // process() reordered pkts: find each buffer's mbuf by its position in `buffers`.
-        std::array<rte_mbuf*, kBurst> out;
+        // Room for every packet of the burst as fragments (mtu_policy "fragment").
+        std::array<rte_mbuf*, kBurst * kMaxOuterFragments> out;
         uint16_t out_count = 0;
+        const uint16_t mtu = black_mtu();
+        const MacAddress source =
+            task_.black_ports.empty() ? MacAddress{} : task_.black_ports[0]->mac;
         for (uint32_t k = 0; k < protect; ++k) {
             rte_mbuf* m = protect_mbufs[static_cast<size_t>(pkts[k] - buffers.data())];
             if (k >= good) {
@@ -207,14 +285,22 @@ class Worker {
                 continue;
             }
             const esp::OutboundSa& sa = *sas[k];
-            const uint16_t mtu = task_.black_ports.empty() ? 1500 : task_.black_ports[0]->mtu;
+            const MacAddress destination = multicast_mac(sa.tunnel_destination);
             if (pkts[k]->length() > mtu) {
-                drop(m, esp::DropReason::MtuExceeded);
+                if (task_.settings->mtu_policy != config::MtuPolicy::Fragment) {
+                    drop(m, esp::DropReason::MtuExceeded);
+                    continue;
+                }
+                m->data_off = static_cast<uint16_t>(pkts[k]->offset());
+                m->data_len = static_cast<uint16_t>(pkts[k]->length());
+                m->pkt_len = m->data_len;
+                const uint16_t fragments = fragmenter_.fragment(m, mtu, destination, source,
+                                                                std::span(out).subspan(out_count));
+                if (fragments == 0) local_drops_.add(esp::DropReason::MtuExceeded);
+                out_count = static_cast<uint16_t>(out_count + fragments);
                 continue;
             }
-            frame(m, *pkts[k], multicast_mac(sa.tunnel_destination),
-                  task_.black_ports.empty() ? MacAddress{} : task_.black_ports[0]->mac,
-                  sa.outer_family);
+            frame(m, *pkts[k], destination, source, sa.outer_family);
             out[out_count++] = m;
         }
         transmit(task_.black_ports, out.data(), out_count, counters_.black_tx);
@@ -246,7 +332,13 @@ class Worker {
                 to_kernel[punted++] = m;
                 continue;
             }
-            if (c.verdict != BlackVerdict::Esp) {
+            if (c.verdict == BlackVerdict::EspFragment) {
+                bool failed = false;
+                m = reassembler_.ok() ? reassembler_.add(m, failed)
+                                      : (rte_pktmbuf_free(m), failed = true, nullptr);
+                if (failed) local_drops_.add(esp::DropReason::OuterFragment);
+                if (m == nullptr) continue;  // kept until its set is complete
+            } else if (c.verdict != BlackVerdict::Esp) {
                 drop(m, c.reason);
                 continue;
             }
@@ -255,6 +347,7 @@ class Worker {
             pkts[count] = &buffers[count];
             ++count;
         }
+        reassembler_.free_death_row();
         if (punted > 0) {
             const uint16_t sent =
                 rte_eth_tx_burst(port.tap_port_id, task_.tx_queue, to_kernel.data(), punted);
@@ -331,6 +424,10 @@ class Worker {
     shm::Counters& counters_;
     esp::DropCounters local_drops_;
     std::vector<MembershipChange> changes_;
+    OuterFragmenter fragmenter_;
+    OuterReassembler reassembler_;
+    // RFC 4443 2.4 (f): ICMPv6 errors rate-limited, here to 100/s with bursts of 10 per lcore.
+    ErrorRateLimit icmp_limit_{100, 10};
 };
 
 }  // namespace

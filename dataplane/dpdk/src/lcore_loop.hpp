@@ -3,6 +3,8 @@
 // exception path between each black port and its kernel TAP.
 #pragma once
 
+#include <rte_mempool.h>
+
 #include <atomic>
 #include <cstdint>
 #include <vector>
@@ -22,6 +24,8 @@ struct LcoreTask {
     std::vector<const Port*> red_ports;
     std::vector<const Port*> black_ports;
     shm::Region* region = nullptr;
+    rte_mempool* pool = nullptr;            // packet mbufs (ICMPv6 errors, fragment headers)
+    rte_mempool* indirect_pool = nullptr;   // mtu_policy "fragment": fragments' data references
     MembershipTable* membership = nullptr;  // shared by all lcores; red port i = bit i
     const config::Dataplane* settings = nullptr;
     ExceptionRules exception_rules;  // which black frames go to the kernel TAP

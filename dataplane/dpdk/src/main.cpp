@@ -126,10 +126,21 @@ int main(int argc, char** argv) {
             "'echo 256 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages' or set "
             "dataplane.hugepages = false");
     }
-    // Say plainly what this build does not do yet, rather than pretend.
-    std::cerr << "mcsec-dataplane: note: mtu_policy '" << config::to_string(dp.mtu_policy)
-              << "' is not implemented yet: outer packets over the black MTU are dropped and "
-                 "counted (mtu_exceeded)\n";
+    // Say plainly where the configured behaviour has limits, rather than pretend.
+    if (dp.mtu_policy == config::MtuPolicy::Icmp) {
+        std::cerr << "mcsec-dataplane: note: mtu_policy 'icmp': oversize IPv6 gets an ICMPv6 "
+                     "packet-too-big; oversize IPv4 multicast is dropped without ICMP (RFC 1122 "
+                     "3.2.2 forbids ICMP errors about multicast; 'fragment' carries it)\n";
+        for (const auto& port : cfg.ports) {
+            const bool has_v6 = std::any_of(port.addresses.begin(), port.addresses.end(),
+                                            [](const auto& a) { return a.address().is_v6(); });
+            if (port.role == config::PortRole::Red && !has_v6) {
+                std::cerr << "mcsec-dataplane: note: red port " << port.name
+                          << " has no IPv6 address to send packet-too-big from: oversize IPv6 "
+                             "from it is dropped without one\n";
+            }
+        }
+    }
 
     // Shared memory first: a config that cannot get its region starts nothing.
     std::string error;
@@ -172,6 +183,16 @@ int main(int argc, char** argv) {
         return fail(std::string("mbuf pool: ") + rte_strerror(rte_errno) +
                     " (raise dataplane.memory_mb or lower dataplane.mbufs)");
     }
+    // Fragments of oversize ESP packets reference the original's data (mtu_policy fragment).
+    rte_mempool* indirect_pool = nullptr;
+    if (dp.mtu_policy == config::MtuPolicy::Fragment) {
+        indirect_pool =
+            rte_pktmbuf_pool_create("mcsec_indirect", dp.mbufs, 256, 0, 0, rte_socket_id());
+        if (indirect_pool == nullptr) {
+            rte_eal_cleanup();
+            return fail(std::string("indirect mbuf pool: ") + rte_strerror(rte_errno));
+        }
+    }
     const auto lcores = static_cast<uint16_t>(rte_lcore_count());
     std::vector<dataplane::Port> ports;
     const bool taps = dp.exception_path == config::ExceptionPath::Tap;
@@ -202,6 +223,8 @@ int main(int argc, char** argv) {
         tasks[i].red_ports = reds;
         tasks[i].black_ports = blacks;
         tasks[i].region = region.get();
+        tasks[i].pool = pool;
+        tasks[i].indirect_pool = indirect_pool;
         tasks[i].membership = &membership;
         tasks[i].settings = &dp;
         tasks[i].exception_rules = exception_rules;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "mcsec/dataplane/eal_args.hpp"
+#include "mcsec/dataplane/manual_keying.hpp"
 
 namespace mcsec::dataplane {
 
@@ -56,6 +57,11 @@ bool open_ports(const config::ApplianceConfig& config, rte_mempool* pool, uint16
         port.name = cfg.name;
         port.role = cfg.role;
         port.mtu = cfg.mtu;
+        for (const auto& prefix : cfg.addresses) {
+            if (prefix.address().is_v6() && !port.ipv6_address) {
+                port.ipv6_address = to_esp(prefix.address());
+            }
+        }
         const std::string dev = ethdev_name(cfg.device);
         if (rte_eth_dev_get_port_by_name(dev.c_str(), &port.port_id) != 0) {
             error = "port " + cfg.name + ": DPDK has no device '" + dev +

@@ -6,6 +6,7 @@
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ struct Port {
     MacAddress mac{};
     uint16_t mtu = 1500;
     uint32_t red_index = 0;  // red ports: 0, 1, ... (bit in the membership table)
+    // Source of the ICMPv6 errors this port sends (its first configured IPv6 address).
+    std::optional<esp::IpAddress> ipv6_address;
     // The exception path: a black port's TAP (tap_port_id), and on the TAP itself, the black
     // port its kernel traffic leaves by (black_port_id).
     bool has_tap = false;

@@ -10,12 +10,6 @@ namespace mcsec::esp {
 
 namespace {
 
-// RFC 4303 section 2.4: the pad length and next header fields end on a 4-byte boundary. GCM
-// needs no block alignment, so this is the only padding.
-constexpr uint32_t padding_for(uint32_t inner_length) {
-    return (4 - ((inner_length + kEspTrailerLen) & 3)) & 3;
-}
-
 // RFC 4303 default padding contents: 1, 2, 3, ...
 constexpr uint8_t kPadBytes[4] = {1, 2, 3, 4};
 
@@ -73,7 +67,7 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
         if (life == LifetimeStatus::Soft) set_flag(sa.runtime->soft_expired);
 
         const uint32_t outer_header_length = sa.outer_header_length;
-        const uint32_t pad = padding_for(inner_length);
+        const uint32_t pad = esp_padding_for(inner_length);
         const uint32_t head = outer_header_length + kEspHeaderLen + kEspIvLen;
         const uint32_t tail = pad + kEspTrailerLen + kEspIcvLen;
         if (p.headroom() < head) {

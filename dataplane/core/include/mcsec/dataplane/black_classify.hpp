@@ -17,7 +17,8 @@
 
 namespace mcsec::dataplane {
 
-enum class BlackVerdict : uint8_t { Esp, Exception, Drop };
+// EspFragment: an outer fragment of an ESP packet, to be reassembled before decap.
+enum class BlackVerdict : uint8_t { Esp, EspFragment, Exception, Drop };
 
 struct BlackClassification {
     BlackVerdict verdict = BlackVerdict::Drop;

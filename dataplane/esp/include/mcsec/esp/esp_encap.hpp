@@ -21,6 +21,27 @@ namespace mcsec::esp {
 inline constexpr uint32_t kEncapMaxHeadroom = kIpv6HeaderLen + kEspHeaderLen + kEspIvLen;
 inline constexpr uint32_t kEncapMaxTailroom = 3 + kEspTrailerLen + kEspIcvLen;
 
+// RFC 4303 section 2.4: the pad length and next header fields end on a 4-byte boundary. GCM
+// needs no block alignment, so this is the only padding.
+constexpr uint32_t esp_padding_for(uint32_t inner_length) {
+    return (4 - ((inner_length + kEspTrailerLen) & 3)) & 3;
+}
+
+// Length of the outer packet that carries an inner packet of `inner_length` bytes.
+constexpr uint32_t esp_tunnel_length(uint32_t inner_length, IpFamily outer) {
+    const uint32_t outer_header = outer == IpFamily::V4 ? kIpv4HeaderLen : kIpv6HeaderLen;
+    return outer_header + kEspHeaderLen + kEspIvLen + inner_length + esp_padding_for(inner_length) +
+           kEspTrailerLen + kEspIcvLen;
+}
+
+// The largest inner packet whose outer packet fits in `mtu` (0 if none does): what a
+// packet-too-big message reports to the red source.
+constexpr uint32_t max_inner_length(uint32_t mtu, IpFamily outer) {
+    const uint32_t fixed = esp_tunnel_length(0, outer) - esp_padding_for(0);
+    if (mtu < fixed + kEspTrailerLen) return 0;
+    return (mtu - fixed + kEspTrailerLen) / 4 * 4 - kEspTrailerLen;
+}
+
 class EspEncap {
   public:
     explicit EspEncap(crypto::AeadEngine& engine) : engine_(engine) {}
