@@ -32,7 +32,9 @@ bool open_exception_taps(const config::ApplianceConfig& config, rte_mempool* poo
                     "dataplane.exception_path = \"none\" runs without it)";
             return false;
         }
-        if (!start_port(tap.port_id, tap.name + " (exception TAP)", pool, tx_queues, error)) {
+        // One rx queue: the kernel's own traffic is little, and its lcore is the black port's.
+        if (!start_port(tap.port_id, tap.name + " (exception TAP)", pool, tx_queues, false,
+                        tap.rx_queues, error)) {
             return false;
         }
         // The TAP keeps a MAC of its own: with an af_packet or af_xdp black port the kernel

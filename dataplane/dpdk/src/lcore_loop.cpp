@@ -52,9 +52,9 @@ class Worker {
         uint32_t idle = 0;
         while (!task_.stop->load(std::memory_order_relaxed)) {
             uint32_t work = 0;
-            for (const Port* port : task_.polls) {
+            for (const auto& [port, queue] : task_.polls) {
                 std::array<rte_mbuf*, kBurst> mbufs;
-                const uint16_t n = rte_eth_rx_burst(port->port_id, 0, mbufs.data(), kBurst);
+                const uint16_t n = rte_eth_rx_burst(port->port_id, queue, mbufs.data(), kBurst);
                 if (n == 0) continue;
                 work += n;
                 if (port->is_tap) {

@@ -18,9 +18,13 @@
 namespace mcsec::dataplane {
 
 struct LcoreTask {
-    uint32_t index = 0;              // this lcore's LcoreState / Counters in the region
-    uint16_t tx_queue = 0;           // its tx queue on every port
-    std::vector<const Port*> polls;  // ports whose rx queue it polls
+    uint32_t index = 0;     // this lcore's LcoreState / Counters in the region
+    uint16_t tx_queue = 0;  // its tx queue on every port
+    struct Poll {
+        const Port* port;
+        uint16_t queue;
+    };
+    std::vector<Poll> polls;  // the rx queues it polls
     std::vector<const Port*> red_ports;
     std::vector<const Port*> black_ports;
     shm::Region* region = nullptr;

@@ -230,16 +230,30 @@ int main(int argc, char** argv) {
         tasks[i].exception_rules = exception_rules;
         tasks[i].stop = &g_stop;
     }
-    // A TAP is polled by its black port's lcore.
-    for (size_t p = 0; p < ports.size(); ++p) {
-        if (ports[p].is_tap) continue;
-        auto& polls = tasks[p % lcores].polls;
-        polls.push_back(&ports[p]);
-        for (const auto& tap : ports) {
-            if (tap.is_tap && ports[p].has_tap && tap.port_id == ports[p].tap_port_id) {
-                polls.push_back(&tap);
+    // Queues over lcores: with RSS each lcore polls its own queue of the port; without, the
+    // port's one queue goes to one lcore (round robin over ports), and its TAP with it.
+    size_t next_lcore = 0;
+    for (const auto& port : ports) {
+        if (port.is_tap) continue;
+        if (port.rx_queues > 1) {
+            for (uint16_t q = 0; q < port.rx_queues; ++q) tasks[q].polls.push_back({&port, q});
+            std::printf("mcsec-dataplane: port %s: %u rx queues, RSS on IP addresses\n",
+                        port.name.c_str(), port.rx_queues);
+        } else {
+            tasks[next_lcore % lcores].polls.push_back({&port, 0});
+            if (lcores > 1) {
+                std::printf(
+                    "mcsec-dataplane: port %s: no RSS on this device, polled by one "
+                    "lcore\n",
+                    port.name.c_str());
             }
         }
+        for (const auto& tap : ports) {
+            if (tap.is_tap && port.has_tap && tap.port_id == port.tap_port_id) {
+                tasks[next_lcore % lcores].polls.push_back({&tap, 0});
+            }
+        }
+        ++next_lcore;
     }
 
     header.dataplane_pid.store(getpid(), std::memory_order_release);

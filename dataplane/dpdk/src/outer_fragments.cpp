@@ -9,11 +9,12 @@ namespace mcsec::dataplane {
 
 namespace {
 
-// Reassembly state: enough for many senders at once; a set not complete within the timeout
-// is given up (RFC 791 suggests seconds; black-side loss makes waiting longer pointless).
-constexpr uint32_t kBuckets = 1024;
-constexpr uint32_t kEntriesPerBucket = 16;
-constexpr uint32_t kMaxPackets = 4096;
+// Reassembly state per lcore: 2048 packets in flight at once (1 MB), plenty for fragments that
+// arrive back to back; a set not complete within the timeout is given up (black-side loss
+// makes waiting longer pointless).
+constexpr uint32_t kBuckets = 256;
+constexpr uint32_t kEntriesPerBucket = 8;
+constexpr uint32_t kMaxPackets = 2048;
 constexpr uint64_t kTimeoutMs = 2000;
 
 }  // namespace

@@ -13,7 +13,7 @@ constexpr uint16_t kTxDescriptors = 1024;
 }  // namespace
 
 bool start_port(uint16_t port_id, const std::string& name, rte_mempool* pool, uint16_t tx_queues,
-                std::string& error) {
+                bool rss, uint16_t& rx_queues, std::string& error) {
     rte_eth_dev_info info{};
     if (rte_eth_dev_info_get(port_id, &info) != 0) {
         error = "port " + name + ": cannot read device info";
@@ -29,9 +29,18 @@ bool start_port(uint16_t port_id, const std::string& name, rte_mempool* pool, ui
     if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
         conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
     }
-    int rc = rte_eth_dev_configure(port_id, 1, tx_queues, &conf);
-    if (rc == 0) {
-        rc = rte_eth_rx_queue_setup(port_id, 0, kRxDescriptors, rte_eth_dev_socket_id(port_id),
+    // RSS over the lcores only on the outer (or red) IP addresses, never on L4 ports: ESP has
+    // none, and a red flow hashed by ports could be split from its group's other packets.
+    const uint64_t ip_hash = info.flow_type_rss_offloads & RTE_ETH_RSS_IP;
+    rx_queues = 1;
+    if (rss && tx_queues > 1 && ip_hash != 0 && info.max_rx_queues >= tx_queues) {
+        rx_queues = tx_queues;
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        conf.rx_adv_conf.rss_conf.rss_hf = ip_hash;
+    }
+    int rc = rte_eth_dev_configure(port_id, rx_queues, tx_queues, &conf);
+    for (uint16_t q = 0; rc == 0 && q < rx_queues; ++q) {
+        rc = rte_eth_rx_queue_setup(port_id, q, kRxDescriptors, rte_eth_dev_socket_id(port_id),
                                     nullptr, pool);
     }
     for (uint16_t q = 0; rc == 0 && q < tx_queues; ++q) {
@@ -69,7 +78,9 @@ bool open_ports(const config::ApplianceConfig& config, rte_mempool* pool, uint16
                     "that the vdev's interface exists)";
             return false;
         }
-        if (!start_port(port.port_id, cfg.name, pool, tx_queues, error)) return false;
+        if (!start_port(port.port_id, cfg.name, pool, tx_queues, true, port.rx_queues, error)) {
+            return false;
+        }
         rte_ether_addr mac{};
         rte_eth_macaddr_get(port.port_id, &mac);
         std::copy(std::begin(mac.addr_bytes), std::end(mac.addr_bytes), port.mac.begin());
