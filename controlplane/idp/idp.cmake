@@ -1,0 +1,15 @@
+# The IDP discovery module: hello codec and peer table, prefix exchange, all transport-free
+# (docs/protocol/idp.md). Included from controlplane/CMakeLists.txt.
+target_sources(mcsec_control PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/src/byte_io.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/hello_codec.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/hello_sender.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/hello_verdict.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/idp_event.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/node_id.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/peer_table.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/prefix_codec.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/prefix_exchange.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/prefix_verdict.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/wire_fields.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/wire_format.cpp)

@@ -1,0 +1,93 @@
+#include <limits>
+#include <stdexcept>
+
+#include "mcsec/control/idp/byte_io.hpp"
+#include "mcsec/control/idp/hello.hpp"
+#include "mcsec/control/idp/wire_fields.hpp"
+
+namespace mcsec::control::idp {
+
+namespace {
+
+// The u16 length in front of the signature.
+constexpr std::size_t kSignatureLengthBytes = 2;
+
+}  // namespace
+
+std::vector<std::uint8_t> encode_hello_unsigned(const Hello& hello, std::size_t signature_bytes) {
+    std::vector<std::uint8_t> out;
+    ByteWriter writer(out);
+    begin_message(writer, MessageType::Hello);
+    write_node_id(writer, hello.node_id);
+    write_address(writer, hello.black_address);
+    writer.u64(hello.startup_timestamp);
+    writer.u64(hello.sequence);
+    if (hello.credential.size() > std::numeric_limits<std::uint16_t>::max()) {
+        throw std::length_error("IDP hello: credential too large");
+    }
+    writer.u16(static_cast<std::uint16_t>(hello.credential.size()));
+    writer.bytes(hello.credential);
+    if (out.size() + kSignatureLengthBytes + signature_bytes > kMaxMessageBytes) {
+        throw std::length_error("IDP hello: credential and signature exceed 1400 bytes");
+    }
+    finish_header(writer, 0);
+    return out;
+}
+
+std::vector<std::uint8_t> encode_hello(const Hello& hello, const MessageAuthenticator& signer) {
+    auto out = encode_hello_unsigned(hello, signer.max_signature_size());
+    const auto signature = signer.sign(out);
+    if (signature.empty() || signature.size() > signer.max_signature_size()) {
+        throw std::logic_error("IDP hello: signature size outside the signer's bounds");
+    }
+    ByteWriter writer(out);
+    writer.u16(static_cast<std::uint16_t>(signature.size()));
+    writer.bytes(signature);
+    return out;
+}
+
+ParseError parse_hello(std::span<const std::uint8_t> datagram, ParsedHello& parsed) {
+    if (datagram.size() > kMaxMessageBytes) return ParseError::Oversized;
+    MessageHeader header;
+    if (const auto error = peek_header(datagram, header); error != ParseError::Ok) return error;
+    if (header.type != MessageType::Hello) return ParseError::WrongType;
+    if (datagram.size() < header.length) return ParseError::Truncated;
+
+    // The body ends where the header says; reading past it is truncation, stopping short of it
+    // leaves trailing bytes.
+    ByteReader body(datagram.first(header.length).subspan(kHeaderBytes));
+    Hello& hello = parsed.hello;
+    if (const auto error = read_node_id(body, hello.node_id); error != ParseError::Ok) {
+        return error;
+    }
+    if (const auto error = read_address(body, hello.black_address); error != ParseError::Ok) {
+        return error;
+    }
+    if (hello.black_address.is_unspecified() || hello.black_address.is_multicast()) {
+        return ParseError::BadAddress;
+    }
+    const auto startup_timestamp = body.u64();
+    const auto sequence = body.u64();
+    const auto credential_length = body.u16();
+    if (!credential_length) return ParseError::Truncated;
+    const auto credential = body.bytes(*credential_length);
+    if (!credential) return ParseError::Truncated;
+    if (body.remaining() != 0) return ParseError::TrailingBytes;
+    hello.startup_timestamp = *startup_timestamp;
+    hello.sequence = *sequence;
+    hello.credential.assign(credential->begin(), credential->end());
+
+    ByteReader trailer(datagram.subspan(header.length));
+    const auto signature_length = trailer.u16();
+    if (!signature_length) return ParseError::Truncated;
+    if (*signature_length == 0) return ParseError::BadSignatureLength;
+    const auto signature = trailer.bytes(*signature_length);
+    if (!signature) return ParseError::Truncated;
+    if (trailer.remaining() != 0) return ParseError::TrailingBytes;
+
+    parsed.signed_bytes = datagram.first(header.length);
+    parsed.signature = *signature;
+    return ParseError::Ok;
+}
+
+}  // namespace mcsec::control::idp
