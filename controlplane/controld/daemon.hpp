@@ -1,0 +1,61 @@
+// mcsec-controld's core: discovery (IDP) on the black network, group keying, and publishing
+// agreed keys to the fast path. Single-threaded on one Boost.Asio io_context: datagrams are
+// handled as they arrive, and one timer is always armed at the earliest deadline any protocol
+// machine or the SA installer has, so nothing waits on a polling interval.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "discovery_socket.hpp"
+#include "mcsec/config/config.hpp"
+#include "mcsec/control/authenticator.hpp"
+#include "mcsec/control/idp/hello_sender.hpp"
+#include "mcsec/control/idp/peer_table.hpp"
+#include "mcsec/shm/region.hpp"
+#include "sa_installer.hpp"
+
+namespace mcsec::control {
+
+struct DaemonOptions {
+    std::filesystem::path state_dir = "/var/lib/mcsec";
+    // Protocol only: no shared-memory region, keys are agreed and reported but not installed.
+    bool no_dataplane = false;
+};
+
+class Daemon {
+  public:
+    Daemon(boost::asio::io_context& io, const config::ApplianceConfig& config,
+           const MessageAuthenticator& authenticator, DaemonOptions options);
+    ~Daemon();
+
+    // Attaches to the region, opens the black socket, sends the first hello. False with
+    // `error` saying what is missing.
+    bool start(std::string& error);
+
+    const idp::PeerTable& peers() const { return peer_table_; }
+
+  private:
+    void on_datagram(std::span<const std::uint8_t> datagram);
+    void on_idp_events(const std::vector<idp::IdpEvent>& events);
+    void run_due();
+    void arm_timer();
+
+    boost::asio::io_context& io_;
+    const config::ApplianceConfig& config_;
+    const MessageAuthenticator& authenticator_;
+    DaemonOptions options_;
+    boost::asio::steady_timer timer_;
+    std::unique_ptr<shm::Region> region_;
+    std::unique_ptr<SaInstaller> installer_;
+    std::unique_ptr<DiscoverySocket> socket_;
+    std::unique_ptr<idp::HelloSender> hello_sender_;
+    idp::PeerTable peer_table_;
+};
+
+}  // namespace mcsec::control

@@ -1,0 +1,91 @@
+#include "discovery_socket.hpp"
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <boost/asio/ip/multicast.hpp>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace mcsec::control {
+
+namespace asio = boost::asio;
+using asio::ip::udp;
+
+namespace {
+
+// Large enough for any control message (the kernel fragments what the black MTU cannot carry).
+constexpr std::size_t kMaxDatagram = 65535;
+
+void check(int rc, const std::string& what) {
+    if (rc != 0) throw std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+DiscoverySocket::DiscoverySocket(asio::io_context& io, const std::string& interface,
+                                 const config::IpAddress& group, std::uint16_t port,
+                                 Handler on_datagram)
+    : socket_(io), on_datagram_(std::move(on_datagram)), buffer_(kMaxDatagram) {
+    const unsigned ifindex = if_nametoindex(interface.c_str());
+    if (ifindex == 0) {
+        throw std::runtime_error("black interface '" + interface +
+                                 "' does not exist (is mcsec-dataplane running with "
+                                 "exception_path = \"tap\"?)");
+    }
+    const auto address = asio::ip::make_address(group.to_string());
+    group_endpoint_ = udp::endpoint(address, port);
+    socket_.open(address.is_v4() ? udp::v4() : udp::v6());
+    socket_.set_option(asio::socket_base::reuse_address(true));
+    const int fd = socket_.native_handle();
+    // Only the black interface: the control plane never listens on anything else.
+    check(setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(),
+                     static_cast<socklen_t>(interface.size())),
+          "bind to " + interface);
+    boost::system::error_code ec;
+    socket_.bind(udp::endpoint(address.is_v4() ? udp::v4() : udp::v6(), port), ec);
+    if (ec) throw std::runtime_error("UDP port " + std::to_string(port) + ": " + ec.message());
+    const int off = 0, hops = 16;
+    if (address.is_v4()) {
+        ip_mreqn join{};
+        std::memcpy(&join.imr_multiaddr, group.bytes().data(), 4);
+        join.imr_ifindex = static_cast<int>(ifindex);
+        check(setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &join, sizeof join),
+              "join " + group.to_string() + " on " + interface);
+        ip_mreqn out{};
+        out.imr_ifindex = static_cast<int>(ifindex);
+        check(setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &out, sizeof out), "multicast if");
+        check(setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &off, sizeof off), "loop");
+        check(setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &hops, sizeof hops), "ttl");
+    } else {
+        ipv6_mreq join{};
+        std::memcpy(&join.ipv6mr_multiaddr, group.bytes().data(), 16);
+        join.ipv6mr_interface = ifindex;
+        check(setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &join, sizeof join),
+              "join " + group.to_string() + " on " + interface);
+        check(setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof ifindex), "if");
+        check(setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &off, sizeof off), "loop");
+        check(setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops), "hops");
+    }
+    receive();
+}
+
+bool DiscoverySocket::send(std::span<const std::uint8_t> datagram) {
+    boost::system::error_code ec;
+    socket_.send_to(asio::buffer(datagram.data(), datagram.size()), group_endpoint_, 0, ec);
+    if (ec) ++send_failures_;
+    return !ec;
+}
+
+void DiscoverySocket::receive() {
+    socket_.async_receive_from(asio::buffer(buffer_), sender_,
+                               [this](const boost::system::error_code& ec, std::size_t n) {
+                                   if (ec == asio::error::operation_aborted) return;
+                                   if (!ec) on_datagram_({buffer_.data(), n});
+                                   receive();
+                               });
+}
+
+}  // namespace mcsec::control

@@ -1,0 +1,79 @@
+// mcsec-controld: the control plane of one appliance.
+//
+//   mcsec-controld --config FILE [--state-dir DIR] [--no-dataplane]
+//
+// Discovers peer appliances (IDP) on the black network, agrees group keys with them and
+// publishes the SAs to the fast path's shared-memory tables. Stops on SIGINT/SIGTERM. Exit
+// status: 0 clean stop, 2 bad config or arguments, 1 any other start-up failure.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <iostream>
+#include <string>
+
+#include "daemon.hpp"
+#include "mcsec/config/loader.hpp"
+#include "mcsec/control/identity/load_authenticator.hpp"
+
+namespace {
+
+int fail(const std::string& message, int status = 1) {
+    std::cerr << "mcsec-controld: " << message << "\n";
+    return status;
+}
+
+constexpr const char* kUsage =
+    "usage: mcsec-controld --config FILE [--state-dir DIR] [--no-dataplane]";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace mcsec;
+    std::string config_path;
+    control::DaemonOptions options;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--config" && i + 1 < argc) {
+            config_path = argv[++i];
+        } else if (a == "--state-dir" && i + 1 < argc) {
+            options.state_dir = argv[++i];
+        } else if (a == "--no-dataplane") {
+            options.no_dataplane = true;
+        } else if (a == "--help" || a == "-h") {
+            std::cout << kUsage << "\n";
+            return 0;
+        } else {
+            return fail("unknown argument '" + a + "' (" + kUsage + ")", 2);
+        }
+    }
+    if (config_path.empty()) return fail(std::string("missing --config FILE (") + kUsage + ")", 2);
+
+    auto loaded = config::load_config_file(config_path);
+    if (!loaded.ok()) {
+        std::cerr << loaded.errors_to_string();
+        return fail("invalid configuration, nothing started", 2);
+    }
+    const config::ApplianceConfig cfg = std::move(loaded).config();
+    if (cfg.keying.mode == config::KeyingMode::Manual) {
+        return fail(
+            "keying.mode is \"manual\": the dataplane publishes the config's SAs itself "
+            "and mcsecctl sa rolls them over; mcsec-controld runs with \"mike\"",
+            2);
+    }
+    if (cfg.keying.mode == config::KeyingMode::Lkh) {
+        return fail("keying.mode \"lkh\" is not implemented yet; use \"mike\"", 2);
+    }
+    auto identity = control::identity::load_authenticator(cfg.identity, cfg.instance.name,
+                                                          std::chrono::system_clock::now());
+    if (!identity.ok()) return fail("identity: " + identity.error);
+
+    boost::asio::io_context io;
+    control::Daemon daemon(io, cfg, *identity.authenticator, options);
+    std::string error;
+    if (!daemon.start(error)) return fail(error);
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
+    io.run();
+    std::cout << "mcsec-controld: stopped\n";
+    return 0;
+}

@@ -1,0 +1,134 @@
+#include "sa_installer.hpp"
+
+#include <algorithm>
+
+#include "mcsec/dataplane/manual_keying.hpp"
+#include "mcsec/dataplane/monotonic.hpp"
+
+namespace mcsec::control {
+
+namespace {
+
+std::optional<esp::IpAddress> host_source(const config::Group& group) {
+    if (group.source && group.source->length() == group.source->address().bit_length()) {
+        return dataplane::to_esp(group.source->address());
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+SaInstaller::SaInstaller(const config::ApplianceConfig& config, shm::Region& region,
+                         InstallerDelays delays)
+    : config_(config), region_(region), writer_(region), delays_(delays) {}
+
+bool SaInstaller::start(std::string& error) {
+    shm::SaTableReader reader(region_);
+    for (const auto& group : config_.groups) {
+        const auto address = dataplane::to_esp(group.address);
+        if (group.action != config::GroupAction::Protect) {
+            const auto action = group.action == config::GroupAction::Bypass
+                                    ? shm::PolicyAction::Bypass
+                                    : shm::PolicyAction::Discard;
+            if (!writer_.set_policy(address, host_source(group), action)) {
+                error = "cannot set the policy of group " + group.address.to_string();
+                return false;
+            }
+            continue;
+        }
+        GroupState& state = groups_[group.address.to_string()];
+        state.group = &group;
+    }
+    // SAs of a previous run: keep receiving on them until a new epoch replaces them.
+    for (uint32_t slot = 0; slot < region_.geometry().sa_slots; ++slot) {
+        const shm::SaControl& c = region_.control(slot);
+        if (c.state.load(std::memory_order_acquire) !=
+            static_cast<uint32_t>(shm::SlotState::Active)) {
+            continue;
+        }
+        const auto red = esp::IpAddress::from_v6(c.red_group);
+        for (auto& [name, state] : groups_) {
+            if (dataplane::to_esp(state.group->address) == red) {
+                state.receiving.push_back({c.spi, slot});
+            }
+        }
+    }
+    return true;
+}
+
+bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
+                          const config::SecretBytes& key_and_salt, TimePoint now,
+                          std::string& error) {
+    const std::string name = group.address.to_string();
+    auto it = groups_.find(name);
+    if (it == groups_.end()) {
+        error = "group " + name + " is not protected in the config";
+        return false;
+    }
+    config::ManualSa sa;
+    sa.group = group.address;
+    sa.source = group.source;
+    sa.spi = spi;
+    for (const std::uint8_t b : key_and_salt.view()) sa.key_and_salt.push_back(b);
+    auto spec = dataplane::manual_sa_spec(config_, sa, dataplane::monotonic_seconds(), error);
+    if (!spec) return false;
+    const auto slot = writer_.add_sa(*spec, error);
+    if (!slot) {
+        error = "group " + name + " SPI " + std::to_string(spi) + ": " + error;
+        return false;
+    }
+    const Installed installed{spi, *slot};
+    it->second.receiving.push_back(installed);
+    steps_.push_back({Step::Kind::Switch, now + delays_.activation, name, installed});
+    std::stable_sort(steps_.begin(), steps_.end(),
+                     [](const Step& a, const Step& b) { return a.due < b.due; });
+    return true;
+}
+
+void SaInstaller::run_due(TimePoint now) {
+    while (!steps_.empty() && steps_.front().due <= now) {
+        const Step step = steps_.front();
+        steps_.erase(steps_.begin());
+        GroupState& state = groups_[step.group];
+        if (step.kind == Step::Kind::Switch) {
+            // A newer epoch may have switched already: never go back to an older SA.
+            if (state.receiving.empty() || state.receiving.back().slot != step.sa.slot) continue;
+            writer_.set_policy(dataplane::to_esp(state.group->address), host_source(*state.group),
+                               shm::PolicyAction::Protect, step.sa.slot);
+            state.sending = step.sa;
+            // Everything older than the new SA retires after the deactivation delay.
+            for (const Installed& old : state.receiving) {
+                if (old.slot == step.sa.slot) continue;
+                steps_.push_back({Step::Kind::Retire, now + delays_.deactivation, step.group, old});
+            }
+            std::stable_sort(steps_.begin(), steps_.end(),
+                             [](const Step& a, const Step& b) { return a.due < b.due; });
+        } else {
+            auto& receiving = state.receiving;
+            const auto gone = std::find_if(receiving.begin(), receiving.end(), [&](const auto& r) {
+                return r.slot == step.sa.slot && r.spi == step.sa.spi;
+            });
+            if (gone == receiving.end()) continue;  // retired by an earlier step
+            writer_.retire_sa(gone->slot);
+            receiving.erase(gone);
+        }
+    }
+    writer_.reclaim();
+}
+
+std::optional<SaInstaller::TimePoint> SaInstaller::next_due() const {
+    if (steps_.empty()) return std::nullopt;
+    return steps_.front().due;
+}
+
+std::map<std::string, SaInstaller::GroupSas> SaInstaller::snapshot() const {
+    std::map<std::string, GroupSas> out;
+    for (const auto& [name, state] : groups_) {
+        GroupSas& g = out[name];
+        if (state.sending) g.sending_spi = state.sending->spi;
+        for (const auto& r : state.receiving) g.receiving_spis.push_back(r.spi);
+    }
+    return out;
+}
+
+}  // namespace mcsec::control

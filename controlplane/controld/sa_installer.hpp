@@ -1,0 +1,76 @@
+// Puts agreed group keys into the fast path, make-before-break in the manner of Group IKEv2
+// (RFC 9838): a new epoch's SA is published for receiving at once (every member installs it as
+// soon as it derives the key), senders switch to it after the activation delay (by then every
+// member has it), and the previous SA stays for receiving for the deactivation delay (packets in
+// flight) before it is retired. The shared-memory writer does the rest: lock-free publication,
+// grace periods, key zeroing.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mcsec/config/config.hpp"
+#include "mcsec/shm/sa_table.hpp"
+
+namespace mcsec::control {
+
+struct InstallerDelays {
+    std::chrono::milliseconds activation{500};
+    std::chrono::milliseconds deactivation{2000};
+};
+
+class SaInstaller {
+  public:
+    using TimePoint = std::chrono::steady_clock::time_point;
+
+    SaInstaller(const config::ApplianceConfig& config, shm::Region& region, InstallerDelays delays);
+
+    // Publishes the policies that need no key (BYPASS, DISCARD) and adopts SAs a previous
+    // controld left in the region, so they are retired once their successors are active.
+    bool start(std::string& error);
+
+    // A new key for the protected `group`: receivers accept `spi` now, senders switch at
+    // now + activation, the SA it replaces goes deactivation later.
+    bool install(const config::Group& group, std::uint32_t spi,
+                 const config::SecretBytes& key_and_salt, TimePoint now, std::string& error);
+
+    // Carries out the switches and retirements due at `now` and reclaims freed slots.
+    void run_due(TimePoint now);
+    std::optional<TimePoint> next_due() const;
+
+    struct GroupSas {
+        std::optional<std::uint32_t> sending_spi;   // what senders use now
+        std::vector<std::uint32_t> receiving_spis;  // every SA accepted inbound
+    };
+    std::map<std::string, GroupSas> snapshot() const;  // by group address text
+
+  private:
+    struct Installed {
+        std::uint32_t spi;
+        std::uint32_t slot;
+    };
+    struct GroupState {
+        const config::Group* group = nullptr;
+        std::optional<Installed> sending;
+        std::vector<Installed> receiving;  // newest last
+    };
+    struct Step {
+        enum class Kind { Switch, Retire } kind;
+        TimePoint due;
+        std::string group;
+        Installed sa;
+    };
+
+    const config::ApplianceConfig& config_;
+    shm::Region& region_;
+    shm::SaTableWriter writer_;
+    InstallerDelays delays_;
+    std::map<std::string, GroupState> groups_;
+    std::vector<Step> steps_;  // ordered by due time
+};
+
+}  // namespace mcsec::control
