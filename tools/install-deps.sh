@@ -15,7 +15,7 @@ packages=(
     # independent ESP implementations used as test oracles
     python3 python3-scapy tshark
     # lab
-    iproute2 ethtool iputils-ping
+    iproute2 ethtool iputils-ping nftables
 )
 
 missing=()

@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+"""Integration test of MIKE without dataplanes (ctest label `integration`): N mcsec-controld
+instances (--no-dataplane), each in its own network namespace with a veth `black0` on one
+bridge, discover each other and converge on one group key: the same epoch and key check value
+(KCV: never the key itself) with all N members. Optionally a share of the control datagrams is
+dropped at every receiver (nftables `numgen random`), and they must still converge.
+
+Usage: controld_swarm_test.py BUILD_DIR N [DROP_PERCENT] [TIMEOUT_S]
+Prints the time from start to convergence. Exit 77 (skipped) without root or namespaces.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = sys.argv[1]
+N = int(sys.argv[2])
+DROP = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+TIMEOUT = float(sys.argv[4]) if len(sys.argv) > 4 else 60.0
+CONTROLD = os.path.join(BUILD, "controlplane", "controld", "mcsec-controld")
+PREFIX = "mcsec-sw"
+BRIDGE_NS = f"{PREFIX}-br"
+KEY_LINE = re.compile(r"group (\S+) epoch (\d+) key kcv ([0-9a-f]+) members (\d+)")
+
+
+def run(cmd, check=True):
+    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
+    if check and r.returncode != 0:
+        raise RuntimeError(f"{cmd}: {r.stderr.strip()}")
+    return r
+
+
+def config(i, work):
+    return f"""schema_version = 1
+[instance]
+name = "node{i:03d}"
+sender_id = {i}
+[[ports]]
+name = "red0"
+role = "red"
+device = "net_null0"
+addresses = ["10.0.{i}.1/24"]
+[[ports]]
+name = "black0"
+role = "black"
+device = "net_null1"
+addresses = ["198.18.{i // 250}.{i % 250 + 1}/16"]
+[[policies]]
+name = "p"
+transform = "aes-gcm-256"
+[[groups]]
+address = "239.1.1.1"
+policy = "p"
+[identity]
+psk_file = "{work}/psk.key"
+[discovery]
+group = "239.192.0.1"
+port = 7400
+hello_interval_ms = 200
+[keying]
+mode = "mike"
+"""
+
+
+def latest_keys(work):
+    """Per instance: its newest (epoch, kcv, members) line, or None."""
+    keys = {}
+    for i in range(1, N + 1):
+        try:
+            with open(os.path.join(work, f"node{i}.log")) as f:
+                lines = [m for m in map(KEY_LINE.search, f) if m]
+        except FileNotFoundError:
+            lines = []
+        keys[i] = (int(lines[-1][2]), lines[-1][3], int(lines[-1][4])) if lines else None
+    return keys
+
+
+def teardown():
+    run(f"pkill -f 'mcsec-controld --config /tmp/mcsec-swarm'", check=False)
+    for line in run("ip netns list", check=False).stdout.splitlines():
+        name = line.split()[0] if line.split() else ""
+        if name.startswith(PREFIX):
+            run(f"ip netns del {name}", check=False)
+
+
+def main():
+    if os.geteuid() != 0:
+        print("SKIP: needs root for network namespaces")
+        sys.exit(77)
+    if run("ip netns add mcsec-probe && ip netns del mcsec-probe", check=False).returncode:
+        print("SKIP: network namespaces are not allowed here")
+        sys.exit(77)
+    if DROP and shutil.which("nft") is None:
+        print("SKIP: nft missing (tools/install-deps.sh installs nftables)")
+        sys.exit(77)
+    teardown()
+    work = tempfile.mkdtemp(prefix="mcsec-swarm-")
+    procs = []
+    try:
+        with open(os.path.join(work, "psk.key"), "w") as f:
+            f.write(os.urandom(32).hex() + "\n")
+        os.chmod(os.path.join(work, "psk.key"), 0o600)
+        run(f"ip netns add {BRIDGE_NS}")
+        run(f"ip -n {BRIDGE_NS} link add br0 type bridge mcast_snooping 0")
+        run(f"ip -n {BRIDGE_NS} link set br0 up")
+        for i in range(1, N + 1):
+            ns = f"{PREFIX}{i}"
+            run(f"ip netns add {ns}")
+            run(f"ip link add black0 netns {ns} type veth peer name p{i} netns {BRIDGE_NS}")
+            run(f"ip -n {BRIDGE_NS} link set p{i} master br0 up")
+            run(f"ip -n {ns} link set black0 up")
+            run(f"ip -n {ns} addr add 198.18.{i // 250}.{i % 250 + 1}/16 dev black0")
+            if DROP:
+                run(f"ip netns exec {ns} nft add table inet drop")
+                run(f"ip netns exec {ns} nft add chain inet drop in "
+                    f"'{{ type filter hook input priority 0; }}'")
+                run(f"ip netns exec {ns} nft add rule inet drop in udp dport 7400 "
+                    f"numgen random mod 100 '<' {DROP} drop")
+            with open(os.path.join(work, f"node{i}.toml"), "w") as f:
+                f.write(config(i, work))
+        t0 = time.time()
+        for i in range(1, N + 1):
+            log = open(os.path.join(work, f"node{i}.log"), "w")
+            procs.append(subprocess.Popen(
+                ["ip", "netns", "exec", f"{PREFIX}{i}", CONTROLD, "--config",
+                 os.path.join(work, f"node{i}.toml"), "--state-dir", work, "--no-dataplane"],
+                stdout=log, stderr=subprocess.STDOUT))
+        converged = None
+        while time.time() - t0 < TIMEOUT:
+            keys = latest_keys(work)
+            values = set(keys.values())
+            if None not in values and len(values) == 1 and next(iter(values))[2] == N:
+                converged = time.time() - t0
+                break
+            time.sleep(0.2)
+        keys = latest_keys(work)
+        crashed = [i for i, p in enumerate(procs, 1) if p.poll() is not None]
+        ok = converged is not None and not crashed
+        summary = (f"{N} instances, {DROP}% of control datagrams dropped: " +
+                   (f"converged on one key (epoch {keys[1][0]}, {N} members) in {converged:.2f} s"
+                    if converged is not None else
+                    f"NOT converged in {TIMEOUT:.0f} s: {sorted(set(keys.values()), key=str)[:5]}"))
+        print(("ok    " if ok else "FAIL  ") + summary)
+        if crashed:
+            print(f"FAIL  instances exited: {crashed}")
+        return 0 if ok else 1
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        teardown()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
