@@ -312,6 +312,7 @@ void read_dataplane(TableReader& root, Diagnostics& diagnostics, Dataplane& data
     read_u32("max_senders", 1, 4096, dataplane.max_senders);
     if (const auto path = reader.choice("exception_path", Presence::Optional, kExceptionPathNames))
         dataplane.exception_path = *path;
+    read_u32("query_interval_s", 0, 3600, dataplane.query_interval_s);
     for (auto& argument : reader.array_of_strings("eal_args", Presence::Optional))
         dataplane.eal_args.push_back(std::move(argument.value));
     reader.reject_unknown_keys();

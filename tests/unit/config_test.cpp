@@ -691,6 +691,7 @@ TEST(ConfigDataplane, DefaultsWhenTheTableIsAbsent) {
     EXPECT_EQ(dataplane.sa_slots, 1024U);
     EXPECT_EQ(dataplane.max_senders, 16U);
     EXPECT_EQ(dataplane.exception_path, ExceptionPath::Tap);
+    EXPECT_EQ(dataplane.query_interval_s, 125U);
     EXPECT_TRUE(dataplane.eal_args.empty());
 }
 
@@ -714,6 +715,7 @@ mtu_policy = "fragment"
 sa_slots = 1048576
 max_senders = 4096
 exception_path = "none"
+query_interval_s = 0
 eal_args = ["--log-level=lib.eal:debug", "--in-memory"])"));
     ASSERT_TRUE(result.ok()) << all_errors(result);
     const Dataplane& dataplane = result.config().dataplane;
@@ -729,6 +731,7 @@ eal_args = ["--log-level=lib.eal:debug", "--in-memory"])"));
     EXPECT_EQ(dataplane.sa_slots, 1048576U);
     EXPECT_EQ(dataplane.max_senders, 4096U);
     EXPECT_EQ(dataplane.exception_path, ExceptionPath::None);
+    EXPECT_EQ(dataplane.query_interval_s, 0U);
     EXPECT_EQ(dataplane.eal_args,
               (std::vector<std::string>{"--log-level=lib.eal:debug", "--in-memory"}));
     EXPECT_EQ(to_string(dataplane.mtu_policy), "fragment");
@@ -756,7 +759,7 @@ struct IntegerRange {
 constexpr IntegerRange kDataplaneRanges[] = {
     {"memory_mb", 16, 65536},   {"mbufs", 1023, 1048575}, {"idle_sleep_us", 0, 100000},
     {"idle_polls", 1, 1000000}, {"outer_ttl", 1, 255},    {"sa_slots", 1, 1048576},
-    {"max_senders", 1, 4096},
+    {"max_senders", 1, 4096},   {"query_interval_s", 0, 3600},
 };
 
 TEST(ConfigDataplane, IntegersOutOfRangeNameKeyAndValuePosition) {

@@ -4,6 +4,7 @@
 
 #include "mcsec/dataplane/igmp_mld.hpp"
 #include "mcsec/dataplane/membership.hpp"
+#include "mcsec/dataplane/membership_query.hpp"
 #include "mcsec/esp/byte_order.hpp"
 #include "test_packets.hpp"
 
@@ -149,6 +150,88 @@ TEST(MembershipTable, OverflowDeliversEverywhereRatherThanDropping) {
     }
     EXPECT_TRUE(t.overflowed());
     EXPECT_TRUE(t.subscribed(5, test::ip("239.9.9.9")));
+}
+
+}  // namespace
+}  // namespace mcsec::dataplane
+
+namespace mcsec::dataplane {
+namespace {
+
+// One's-complement sum over `n` bytes plus `extra`, folded: 0xffff when a checksum verifies.
+uint32_t folded_sum(const uint8_t* p, size_t n, uint64_t extra = 0) {
+    uint64_t sum = extra;
+    for (size_t i = 0; i < n; ++i) sum += (i % 2 == 0) ? uint32_t{p[i]} << 8 : p[i];
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return static_cast<uint32_t>(sum);
+}
+
+TEST(MembershipTable, ALapsesOnlyOnAQueriedPortAfterTheMembershipInterval) {
+    MembershipTable table(64, 260);
+    const auto group = test::ip("239.1.1.1");
+    table.record(0, group, true, 1000);
+    table.record(1, group, true, 1000);
+    table.queried(0);
+    EXPECT_TRUE(table.subscribed(0, group, 1260));
+    EXPECT_FALSE(table.subscribed(0, group, 1261));  // silent for longer than the interval
+    EXPECT_TRUE(table.subscribed(1, group, 5000));   // port 1 has no querier: no lapse
+    table.record(0, group, true, 1250);              // a report in answer to a query
+    EXPECT_TRUE(table.subscribed(0, group, 1500));
+    table.record(0, group, false, 1501);
+    EXPECT_FALSE(table.subscribed(0, group, 1501));
+}
+
+TEST(MembershipTable, WithoutAnIntervalNothingLapses) {
+    MembershipTable table(64, 0);
+    const auto group = test::ip("ff1e::1:1");
+    table.record(3, group, true, 10);
+    table.queried(3);
+    EXPECT_TRUE(table.subscribed(3, group, 1'000'000));
+}
+
+TEST(MembershipQuery, IgmpV3GeneralQuery) {
+    std::vector<uint8_t> out(64);
+    const auto timing = query_timing(125);
+    EXPECT_EQ(timing.max_response_ms, 10000u);
+    EXPECT_EQ(timing.membership_interval_s(), 260u);  // RFC 3376 8.4 default
+    const size_t n = build_igmp_query(test::ip("10.1.0.1"), timing, out);
+    ASSERT_EQ(n, 36u);
+    EXPECT_EQ(out[0], 0x46);  // router alert option
+    EXPECT_EQ(out[8], 1);     // TTL
+    EXPECT_EQ(out[9], 2);     // IGMP
+    EXPECT_EQ((std::vector<uint8_t>{out[16], out[17], out[18], out[19]}),
+              (std::vector<uint8_t>{224, 0, 0, 1}));
+    EXPECT_EQ(folded_sum(out.data(), 24), 0xffffu);  // IP header checksum
+    const uint8_t* q = out.data() + 24;
+    EXPECT_EQ(q[0], 0x11);
+    EXPECT_EQ(q[1], 100);  // 10 s in tenths
+    EXPECT_EQ(q[8] & 7, 2);
+    EXPECT_EQ(q[9], 125);
+    EXPECT_EQ(folded_sum(q, 12), 0xffffu);
+    // The snooping parser takes it for a membership message that changes nothing.
+    std::vector<MembershipChange> changes;
+    EXPECT_EQ(parse_membership({out.data(), n}, changes), MembershipParse::Report);
+    EXPECT_TRUE(changes.empty());
+}
+
+TEST(MembershipQuery, MldV2GeneralQueryFromTheLinkLocalAddress) {
+    const MacAddress mac{0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+    const auto source = link_local_address(mac);
+    EXPECT_EQ(source, test::ip("fe80::11:22ff:fe33:4455"));
+    std::vector<uint8_t> out(128);
+    const size_t n = build_mld_query(source, query_timing(2), out);
+    ASSERT_EQ(n, 76u);
+    EXPECT_EQ(out[6], 0);  // hop-by-hop
+    EXPECT_EQ(out[7], 1);  // hop limit
+    EXPECT_EQ(out[40], 58);
+    const uint8_t* q = out.data() + 48;
+    EXPECT_EQ(q[0], 130);
+    EXPECT_EQ(esp::load_be16(q + 4), 1000);  // half of a 2 s interval
+    EXPECT_EQ(q[25], 2);
+    // Pseudo-header: addresses, upper-layer length 28, next header 58.
+    uint64_t pseudo = 28 + 58;
+    for (size_t i = 8; i < 40; i += 2) pseudo += uint32_t{out[i]} << 8 | out[i + 1];
+    EXPECT_EQ(folded_sum(q, 28, pseudo), 0xffffu);
 }
 
 }  // namespace

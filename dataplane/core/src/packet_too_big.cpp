@@ -3,30 +3,16 @@
 #include <algorithm>
 #include <cstring>
 
+#include "mcsec/dataplane/icmpv6_checksum.hpp"
 #include "mcsec/esp/byte_order.hpp"
 
 namespace mcsec::dataplane {
 
 namespace {
 
-constexpr uint8_t kIcmpv6 = 58;
+constexpr uint8_t kIcmpv6 = 58;  // next header
 constexpr uint8_t kTypePacketTooBig = 2;
 constexpr uint32_t kIcmpv6HeaderLen = 8;  // type, code, checksum, MTU
-
-// RFC 4443 2.3: the checksum covers the IPv6 pseudo-header and the ICMPv6 message.
-uint16_t icmpv6_checksum(const uint8_t* ipv6, uint32_t icmp_length) {
-    uint64_t sum = 0;
-    auto add = [&sum](const uint8_t* p, uint32_t n) {
-        for (uint32_t i = 0; i + 1 < n; i += 2) sum += static_cast<uint32_t>(p[i] << 8 | p[i + 1]);
-        if (n & 1) sum += static_cast<uint32_t>(p[n - 1] << 8);
-    };
-    add(ipv6 + 8, 32);  // source and destination
-    sum += icmp_length;
-    sum += kIcmpv6;
-    add(ipv6 + esp::kIpv6HeaderLen, icmp_length);
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
-    return static_cast<uint16_t>(~sum);
-}
 
 }  // namespace
 
@@ -51,7 +37,7 @@ size_t build_packet_too_big(std::span<const uint8_t> original, const esp::IpAddr
     icmp[0] = kTypePacketTooBig;
     esp::store_be32(icmp + 4, mtu);
     std::memcpy(icmp + kIcmpv6HeaderLen, original.data(), quoted);
-    esp::store_be16(icmp + 2, icmpv6_checksum(p, icmp_length));
+    esp::store_be16(icmp + 2, icmpv6_checksum(p, icmp, icmp_length));
     return total;
 }
 

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <iostream>
 
+#include "mcsec/dataplane/monotonic.hpp"
+
 namespace mcsec::dataplane {
 
 BlackGroupJoiner::BlackGroupJoiner(shm::Region& region, const MembershipTable& membership,
@@ -32,6 +34,7 @@ BlackGroupJoiner::~BlackGroupJoiner() {
 
 std::set<std::string> BlackGroupJoiner::wanted_groups() {
     std::set<std::string> wanted;
+    const uint64_t now = monotonic_seconds();
     for (uint32_t slot = 0; slot < region_.geometry().sa_slots; ++slot) {
         const shm::SaControl& c = region_.control(slot);
         // A slot may be reclaimed and reused while we read it: copy, then check that its
@@ -49,7 +52,7 @@ std::set<std::string> BlackGroupJoiner::wanted_groups() {
             continue;
         }
         for (const uint32_t red : red_indexes_) {
-            if (membership_.subscribed(red, red_group)) {
+            if (membership_.subscribed(red, red_group, now)) {
                 wanted.emplace(reinterpret_cast<const char*>(black_group.bytes.data()), 16);
                 break;
             }

@@ -10,6 +10,7 @@
 
 #include "mcsec/dataplane/ethernet.hpp"
 #include "mcsec/dataplane/igmp_mld.hpp"
+#include "mcsec/dataplane/membership_query.hpp"
 #include "mcsec/dataplane/monotonic.hpp"
 #include "mcsec/dataplane/outbound_policy.hpp"
 #include "mcsec/dataplane/packet_too_big.hpp"
@@ -67,6 +68,8 @@ class Worker {
                     from_black(*port, mbufs.data(), n);
                 }
             }
+            // The querier's clock is read now and then, not on every poll.
+            if ((++loops_ & 0x3ff) == 0 || work == 0) query_red_ports();
             // No reference into the tables survives this point: writers may reclaim.
             reader_.quiescent(task_.index);
             publish_drops();
@@ -163,12 +166,55 @@ class Worker {
                 return true;
             case MembershipParse::Report:
                 for (const auto& c : changes_) {
-                    task_.membership->record(port.red_index, c.group, c.joined);
+                    task_.membership->record(port.red_index, c.group, c.joined, now_seconds());
                 }
                 add(counters_.exception, 1);
                 return true;
         }
         return false;
+    }
+
+    // IGMPv3 and MLDv2 general queries on the red ports this lcore polls (queue 0 only, so
+    // one lcore per port), every query interval; the first at start.
+    void query_red_ports() {
+        const uint32_t interval = task_.settings->query_interval_s;
+        if (interval == 0) return;
+        const uint64_t now = now_seconds();
+        for (const auto& [port, queue] : task_.polls) {
+            if (port->is_tap || port->role != config::PortRole::Red || queue != 0) continue;
+            uint64_t& due = next_query_[port->red_index];
+            if (now < due) continue;
+            due = now + interval;
+            const QueryTiming timing = query_timing(interval);
+            send_query(*port, esp::IpFamily::V4, timing);
+            send_query(*port, esp::IpFamily::V6, timing);
+            task_.membership->queried(port->red_index);
+        }
+    }
+
+    void send_query(const Port& port, esp::IpFamily family, const QueryTiming& timing) {
+        rte_mbuf* m = rte_pktmbuf_alloc(task_.pool);
+        if (m == nullptr) return;
+        constexpr uint16_t kRoom = 128;
+        auto* frame_start = reinterpret_cast<uint8_t*>(rte_pktmbuf_append(m, kRoom));
+        const std::span<uint8_t> ip{frame_start + kEthernetHeaderLen, kRoom - kEthernetHeaderLen};
+        const size_t n = family == esp::IpFamily::V4
+                             ? build_igmp_query(port.ipv4_address, timing, ip)
+                             : build_mld_query(link_local_address(port.mac), timing, ip);
+        if (n == 0) {
+            rte_pktmbuf_free(m);
+            return;
+        }
+        rte_pktmbuf_trim(m, static_cast<uint16_t>(kRoom - kEthernetHeaderLen - n));
+        const auto all_hosts = family == esp::IpFamily::V4
+                                   ? multicast_mac(esp::IpAddress::from_v4(kAllHostsV4))
+                                   : MacAddress{0x33, 0x33, 0, 0, 0, 1};
+        write_ethernet(frame_start, all_hosts, port.mac, family);
+        if (rte_eth_tx_burst(port.port_id, task_.tx_queue, &m, 1) == 1) {
+            add(counters_.exception, 1);  // control traffic of our own, not forwarded data
+        } else {
+            rte_pktmbuf_free(m);
+        }
     }
 
     uint16_t black_mtu() const {
@@ -218,7 +264,7 @@ class Worker {
         std::copy_n(rte_pktmbuf_mtod(original, const uint8_t*) + 6, 6, red_host.begin());
         write_ethernet(frame_start, red_host, port.mac, esp::IpFamily::V6);
         if (rte_eth_tx_burst(port.port_id, task_.tx_queue, &m, 1) == 1) {
-            add(counters_.red_tx, 1);
+            add(counters_.exception, 1);  // control traffic of our own, not forwarded data
         } else {
             rte_pktmbuf_free(m);
         }
@@ -360,6 +406,7 @@ class Worker {
                                              {reasons.data(), count}, now_seconds());
         std::array<rte_mbuf*, kBurst> out;
         std::array<uint64_t, kBurst> out_ports;
+        const uint64_t now_s = now_seconds();
         uint16_t out_count = 0;
         for (uint32_t k = 0; k < count; ++k) {
             rte_mbuf* m = esp_mbufs[static_cast<size_t>(pkts[k] - buffers.data())];
@@ -377,7 +424,7 @@ class Worker {
             // Only red ports where a host joined the group (IGMP/MLD snooping).
             uint64_t ports = 0;
             for (const Port* red : task_.red_ports) {
-                if (task_.membership->subscribed(red->red_index, sas[k]->red_group)) {
+                if (task_.membership->subscribed(red->red_index, sas[k]->red_group, now_s)) {
                     ports |= uint64_t{1} << red->red_index;
                 }
             }
@@ -428,6 +475,9 @@ class Worker {
     OuterReassembler reassembler_;
     // RFC 4443 2.4 (f): ICMPv6 errors rate-limited, here to 100/s with bursts of 10 per lcore.
     ErrorRateLimit icmp_limit_{100, 10};
+    uint64_t loops_ = 0;
+    std::array<uint64_t, 64> next_query_{};  // per red port index: when the next query is due
+    static constexpr uint8_t kAllHostsV4[4] = {224, 0, 0, 1};
 };
 
 }  // namespace

@@ -29,6 +29,7 @@
 #include "mcsec/config/loader.hpp"
 #include "mcsec/dataplane/eal_args.hpp"
 #include "mcsec/dataplane/manual_keying.hpp"
+#include "mcsec/dataplane/membership_query.hpp"
 #include "mcsec/dataplane/monotonic.hpp"
 #include "mcsec/shm/sa_table.hpp"
 #include "port.hpp"
@@ -208,7 +209,12 @@ int main(int argc, char** argv) {
                       [](const auto& p) { return p.role == config::PortRole::Red; }) > 64) {
         return fail("at most 64 red ports are supported");
     }
-    dataplane::MembershipTable membership;
+    // With the querier on, silent memberships lapse after the RFC 3376 membership interval.
+    const uint32_t membership_interval =
+        dp.query_interval_s > 0
+            ? dataplane::query_timing(dp.query_interval_s).membership_interval_s()
+            : 0;
+    dataplane::MembershipTable membership(4096, membership_interval);
     std::vector<dataplane::LcoreTask> tasks(lcores);
     std::vector<const dataplane::Port*> reds, blacks;
     for (const auto& p : ports) {

@@ -67,9 +67,8 @@ bool open_ports(const config::ApplianceConfig& config, rte_mempool* pool, uint16
         port.role = cfg.role;
         port.mtu = cfg.mtu;
         for (const auto& prefix : cfg.addresses) {
-            if (prefix.address().is_v6() && !port.ipv6_address) {
-                port.ipv6_address = to_esp(prefix.address());
-            }
+            auto& slot = prefix.address().is_v6() ? port.ipv6_address : port.ipv4_address;
+            if (!slot) slot = to_esp(prefix.address());
         }
         const std::string dev = ethdev_name(cfg.device);
         if (rte_eth_dev_get_port_by_name(dev.c_str(), &port.port_id) != 0) {

@@ -27,6 +27,8 @@ struct Port {
     uint16_t rx_queues = 1;  // 1, or one per lcore with RSS
     // Source of the ICMPv6 errors this port sends (its first configured IPv6 address).
     std::optional<esp::IpAddress> ipv6_address;
+    // Source of the IGMP queries this port sends (its first configured IPv4 address).
+    std::optional<esp::IpAddress> ipv4_address;
     // The exception path: a black port's TAP (tap_port_id), and on the TAP itself, the black
     // port its kernel traffic leaves by (black_port_id).
     bool has_tap = false;

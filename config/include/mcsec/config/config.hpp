@@ -164,6 +164,10 @@ struct Dataplane {
     std::uint32_t sa_slots = 1024;   // shared-memory SA table capacity, 1..1048576
     std::uint32_t max_senders = 16;  // RFC 6054 senders per group SA (own replay window), 1..4096
     ExceptionPath exception_path = ExceptionPath::Tap;
+    // IGMP/MLD querier on the red ports (RFC 3376/3810 Query Interval): general queries every
+    // this many seconds, and a snooped membership lapses when unreported for 2 intervals + the
+    // response time. 0..3600, 0 = no querier (memberships last until the host leaves).
+    std::uint32_t query_interval_s = 125;
     // Extra EAL arguments, appended verbatim (for experts): only checked to be non-empty strings
     // without control characters.
     std::vector<std::string> eal_args;
