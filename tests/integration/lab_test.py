@@ -27,76 +27,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-LAB = os.path.join(ROOT, "tools", "mcsec-lab")
-MCAST = os.path.join(ROOT, "tools", "lab", "mcast.py")
-sys.path.insert(0, os.path.join(ROOT, "tools", "lab"))
-from mcast import payload  # noqa: E402  (the exact bytes the sender sends)
-
-BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build")
-CTL = os.path.join(BUILD, "tools", "mcsecctl", "mcsecctl")
-DIR = tempfile.mkdtemp(prefix="mcsec-lab-test-")
-failures = []
+from labkit import (BUILD, CTL, DIR, LAB, check, counters, expected_hash, failures,  # noqa: F401
+                    finish_recv, ns, preflight, run, send, skip, start_recv)
 
 LAB_KEY_V4 = "000102030405060708090a0b0c0d0e0fcafebabe"
 LAB_KEY_V6 = "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2fdeadbeef"
-
-
-def check(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def run(cmd, **kw):
-    return subprocess.run(cmd, shell=True, capture_output=True, text=True, **kw)
-
-
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(77)
-
-
-def ns(name, cmd):
-    return f"ip netns exec {name} {cmd}"
-
-
-def start_recv(site, group, seconds, expect=0, no_join=False):
-    cmd = ns(f"mcsec-red{site}", f"/usr/bin/python3 {MCAST} recv --group {group} --ifname red{site} "
-             f"--seconds {seconds} --expect {expect}" + (" --no-join" if no_join else ""))
-    p = subprocess.Popen(cmd, shell=True, stdout=subprocess.PIPE, text=True)
-    assert json.loads(p.stdout.readline())["ready"]
-    return p
-
-
-def finish_recv(p):
-    out, _ = p.communicate(timeout=120)
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def send(site, group, count, rate=500, first=1, tag="mcsec", size=100, wait=True):
-    cmd = ns(f"mcsec-red{site}", f"/usr/bin/python3 {MCAST} send --group {group} --ifname red{site} "
-             f"--count {count} --rate {rate} --first {first} --tag {tag} --size {size}")
-    p = subprocess.Popen(cmd, shell=True, stdout=subprocess.PIPE, text=True)
-    if wait:
-        p.communicate(timeout=120)
-    return p
-
-
-def expected_hash(count, first=1, tag="mcsec", size=100):
-    h = hashlib.sha256()
-    for seq in range(first, first + count):
-        h.update(payload(tag, seq, size))
-    return h.hexdigest()
-
-
-def counters(site):
-    r = run(f"{CTL} --instance lab{site} show counters --json")
-    return json.loads(r.stdout)
 
 
 def capture_start(path):
@@ -260,6 +197,7 @@ def test_icmp_policy():
     r = run(f"{LAB} restart --site 1 --dir {DIR}")
     check(r.returncode == 0, f"site 1 restarted with mtu_policy icmp {r.stderr[-300:]}")
     sniff = f"""
+import hashlib
 import json
 from scapy.all import sniff, IPv6, ICMPv6PacketTooBig
 p = sniff(iface="red1", filter="icmp6 and ip6[40] == 2", count=1, timeout=8)
@@ -441,17 +379,7 @@ def test_restart_under_traffic():
 
 
 def main():
-    if os.geteuid() != 0:
-        skip("needs root for network namespaces")
-    if run("ip netns add mcsec-probe && ip netns del mcsec-probe").returncode != 0:
-        skip("network namespaces are not allowed here")
-    for tool in ("dumpcap", "tshark"):
-        if shutil.which(tool) is None:
-            skip(f"{tool} missing (tools/install-deps.sh installs it)")
-    if not os.access(CTL, os.X_OK):
-        print(f"FAIL: {CTL} not built")
-        sys.exit(1)
-    os.environ["MCSEC_BUILD"] = BUILD  # every mcsec-lab call uses this build's binaries
+    preflight()
     r = run(f"{LAB} up --sites 3 --dir {DIR}")
     try:
         if r.returncode != 0:
