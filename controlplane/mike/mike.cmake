@@ -9,3 +9,4 @@ target_sources(mcsec_control PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/src/derivations.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/tree_member.cpp)
 target_link_libraries(mcsec_control PUBLIC OpenSSL::Crypto)
+include(${CMAKE_CURRENT_LIST_DIR}/protocol.cmake)

@@ -18,3 +18,4 @@ if(MCSEC_FUZZ)
     add_test(NAME fuzz.mike_tree_corpus
              COMMAND fuzz_mike_tree -runs=0 ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/mike_tree)
 endif()
+include(${CMAKE_CURRENT_LIST_DIR}/mike_protocol_tests.cmake)

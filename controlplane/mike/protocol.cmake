@@ -1,0 +1,8 @@
+# MIKE protocol engine on top of the key tree: messages, replay window, SPI derivation and the
+# per-group state machine (pure library: no sockets, no clock). Spec: docs/protocol/mike.md.
+target_sources(mcsec_control PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/src/protocol/messages.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/protocol/verdict.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/protocol/replay_window.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/protocol/spi.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/protocol/group_keying.cpp)
