@@ -2,13 +2,21 @@
 
 #include <cstdio>
 
+#include "key_check_value.hpp"
 #include "mcsec/control/idp/idp_event.hpp"
+#include "mcsec/control/mike/protocol/epoch_key.hpp"
 #include "mcsec/dataplane/manual_keying.hpp"
 #include "startup_timestamp.hpp"
 
 namespace mcsec::control {
 
 namespace {
+
+// For log lines that tests and operators correlate across appliances on one clock.
+double wall_seconds() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
 
 const config::Port* black_port(const config::ApplianceConfig& config) {
     for (const auto& port : config.ports) {
@@ -56,7 +64,10 @@ bool Daemon::start(std::string& error) {
         region_ = shm::Region::attach_or_create(
             config_.instance.name, dataplane::region_geometry(config_), created, error);
         if (!region_) return false;
-        installer_ = std::make_unique<SaInstaller>(config_, *region_, InstallerDelays{});
+        const idp::Duration hello(config_.discovery->hello_interval_ms);
+        installer_ = std::make_unique<SaInstaller>(
+            config_, *region_,
+            InstallerDelays{mike::activation_delay(hello), mike::deactivation_delay(hello)});
         if (!installer_->start(error)) return false;
     }
     try {
@@ -75,6 +86,7 @@ bool Daemon::start(std::string& error) {
     hello_sender_ = std::make_unique<idp::HelloSender>(authenticator_, *address, startup,
                                                        idp::Duration(discovery.hello_interval_ms),
                                                        idp::Clock::now());
+    if (!start_keying(startup, error)) return false;
     std::printf("mcsec-controld: instance %s discovering on %s (%s port %u), startup %lu\n",
                 config_.instance.name.c_str(), black->name.c_str(),
                 discovery.group.to_string().c_str(), discovery.port,
@@ -84,22 +96,96 @@ bool Daemon::start(std::string& error) {
     return true;
 }
 
+bool Daemon::start_keying(std::uint64_t startup, std::string& error) {
+    const auto now = idp::Clock::now();
+    engines_.reserve(config_.groups.size());
+    for (const auto& group : config_.groups) {
+        if (group.action != config::GroupAction::Protect) continue;
+        const config::Policy* policy = config_.find_policy(group.policy);
+        const std::string id = group.address.to_string();
+        mike::GroupKeying::Params params;
+        params.self = config_.instance.name;
+        params.startup_timestamp = startup;
+        params.group_id.assign(id.begin(), id.end());
+        params.transform = policy ? policy->transform : config::Transform::AesGcm256;
+        params.hello_interval = idp::Duration(config_.discovery->hello_interval_ms);
+        auto keying = mike::GroupKeying::create(std::move(params), authenticator_, now);
+        if (!keying) {
+            error = "keying for group " + id + ": " + std::string(mike::to_string(keying.error()));
+            return false;
+        }
+        engines_.push_back({&group, std::move(keying).value()});
+    }
+    return true;
+}
+
+void Daemon::stop() {
+    const auto now = idp::Clock::now();
+    for (auto& engine : engines_) {
+        for (const auto& datagram : engine.keying.shutdown(now)) socket_->send(datagram);
+    }
+}
+
 void Daemon::on_datagram(std::span<const std::uint8_t> datagram) {
-    std::vector<idp::IdpEvent> events;
-    const auto verdict =
-        peer_table_.on_hello(datagram, idp::Clock::now(), std::chrono::system_clock::now(), events);
-    (void)verdict;  // counted by the table
-    on_idp_events(events);
+    const auto now = idp::Clock::now();
+    const auto wall = std::chrono::system_clock::now();
+    // The first two bytes say which protocol: "ID" discovery, "MK" MIKE.
+    if (datagram.size() >= 2 && datagram[0] == 'I' && datagram[1] == 'D') {
+        std::vector<idp::IdpEvent> events;
+        peer_table_.on_hello(datagram, now, wall, events);  // verdicts counted by the table
+        on_idp_events(events);
+    } else if (datagram.size() >= 2 && datagram[0] == mike::kMessageMagic0 &&
+               datagram[1] == mike::kMessageMagic1) {
+        for (auto& engine : engines_) {
+            const auto verdict = engine.keying.on_datagram(datagram, now, wall);
+            if (verdict == mike::MikeVerdict::OtherGroup) continue;
+            if (mike::alarm_for(verdict) != mike::MikeAlarm::None) {
+                std::fprintf(stderr, "mcsec-controld: alarm %s: MIKE message refused (%s)\n",
+                             std::string(mike::to_string(mike::alarm_for(verdict))).c_str(),
+                             std::string(mike::to_string(verdict)).c_str());
+            }
+            break;
+        }
+    } else {
+        ++unknown_datagrams_;
+    }
+    drain_keying(now);
     arm_timer();
 }
 
 void Daemon::on_idp_events(const std::vector<idp::IdpEvent>& events) {
+    const auto now = idp::Clock::now();
     for (const auto& e : events) {
-        std::printf("mcsec-controld: peer %s %s (%s)\n", e.node_id.c_str(),
+        std::printf("mcsec-controld: peer %s %s (%s) t=%.6f\n", e.node_id.c_str(),
                     std::string(idp::to_string(e.kind)).c_str(),
-                    e.black_address.to_string().c_str());
+                    e.black_address.to_string().c_str(), wall_seconds());
+        for (auto& engine : engines_) engine.keying.on_membership(e, now);
     }
     if (!events.empty()) std::fflush(stdout);
+}
+
+void Daemon::drain_keying(idp::TimePoint now) {
+    for (auto& engine : engines_) {
+        for (const auto& datagram : engine.keying.poll(now)) socket_->send(datagram);
+        while (auto key = engine.keying.take_new_key()) install(engine, *key, now);
+    }
+}
+
+void Daemon::install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePoint now) {
+    std::printf(
+        "mcsec-controld: group %s epoch %lu key kcv %s members %zu spi 0x%08x tm %s "
+        "t=%.6f\n",
+        engine.group->address.to_string().c_str(), static_cast<unsigned long>(key.epoch),
+        key_check_value(key.key_and_salt.view()).c_str(), key.members.size(), key.spi,
+        engine.keying.tm().c_str(), wall_seconds());
+    std::fflush(stdout);
+    if (!installer_) return;
+    std::string error;
+    if (!installer_->install(*engine.group, key.spi, key.key_and_salt, now, error)) {
+        std::fprintf(stderr,
+                     "mcsec-controld: alarm SERVER_CONFLICT: cannot install epoch %lu: %s\n",
+                     static_cast<unsigned long>(key.epoch), error.c_str());
+    }
 }
 
 void Daemon::run_due() {
@@ -108,6 +194,7 @@ void Daemon::run_due() {
     std::vector<idp::IdpEvent> events;
     peer_table_.expire(now, events);
     on_idp_events(events);
+    drain_keying(now);
     if (installer_) installer_->run_due(now);
     arm_timer();
 }
@@ -118,6 +205,7 @@ void Daemon::arm_timer() {
     if (installer_) {
         if (auto step = installer_->next_due()) due = std::min(due, *step);
     }
+    for (const auto& engine : engines_) due = std::min(due, engine.keying.next_due());
     timer_.expires_at(due);
     timer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) run_due();

@@ -17,6 +17,7 @@
 #include "mcsec/control/authenticator.hpp"
 #include "mcsec/control/idp/hello_sender.hpp"
 #include "mcsec/control/idp/peer_table.hpp"
+#include "mcsec/control/mike/protocol/group_keying.hpp"
 #include "mcsec/shm/region.hpp"
 #include "sa_installer.hpp"
 
@@ -37,12 +38,23 @@ class Daemon {
     // Attaches to the region, opens the black socket, sends the first hello. False with
     // `error` saying what is missing.
     bool start(std::string& error);
+    // Graceful stop: the keying engines' farewell (a TM hands over, a member asks to leave).
+    void stop();
 
     const idp::PeerTable& peers() const { return peer_table_; }
 
   private:
+    struct GroupEngine {
+        const config::Group* group;
+        mike::GroupKeying keying;
+    };
+
+    bool start_keying(std::uint64_t startup, std::string& error);
     void on_datagram(std::span<const std::uint8_t> datagram);
     void on_idp_events(const std::vector<idp::IdpEvent>& events);
+    // Sends what the engines have to say and installs the keys they agreed.
+    void drain_keying(idp::TimePoint now);
+    void install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePoint now);
     void run_due();
     void arm_timer();
 
@@ -56,6 +68,8 @@ class Daemon {
     std::unique_ptr<DiscoverySocket> socket_;
     std::unique_ptr<idp::HelloSender> hello_sender_;
     idp::PeerTable peer_table_;
+    std::vector<GroupEngine> engines_;  // one per protected group
+    std::uint64_t unknown_datagrams_ = 0;
 };
 
 }  // namespace mcsec::control

@@ -72,7 +72,10 @@ int main(int argc, char** argv) {
     std::string error;
     if (!daemon.start(error)) return fail(error);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
+    signals.async_wait([&io, &daemon](const boost::system::error_code&, int) {
+        daemon.stop();  // a TM hands over, a member says goodbye
+        io.stop();
+    });
     io.run();
     std::cout << "mcsec-controld: stopped\n";
     return 0;

@@ -6,6 +6,7 @@ bridge, discover each other and converge on one group key: the same epoch and ke
 dropped at every receiver (nftables `numgen random`), and they must still converge.
 
 Usage: controld_swarm_test.py BUILD_DIR N [DROP_PERCENT] [TIMEOUT_S]
+(perf/join_latency.py reuses its setup to measure join and leave latency.)
 Prints the time from start to convergence. Exit 77 (skipped) without root or namespaces.
 """
 import os
@@ -16,11 +17,6 @@ import sys
 import tempfile
 import time
 
-BUILD = sys.argv[1]
-N = int(sys.argv[2])
-DROP = int(sys.argv[3]) if len(sys.argv) > 3 else 0
-TIMEOUT = float(sys.argv[4]) if len(sys.argv) > 4 else 60.0
-CONTROLD = os.path.join(BUILD, "controlplane", "controld", "mcsec-controld")
 PREFIX = "mcsec-sw"
 BRIDGE_NS = f"{PREFIX}-br"
 KEY_LINE = re.compile(r"group (\S+) epoch (\d+) key kcv ([0-9a-f]+) members (\d+)")
@@ -65,10 +61,10 @@ mode = "mike"
 """
 
 
-def latest_keys(work):
+def latest_keys(work, n):
     """Per instance: its newest (epoch, kcv, members) line, or None."""
     keys = {}
-    for i in range(1, N + 1):
+    for i in range(1, n + 1):
         try:
             with open(os.path.join(work, f"node{i}.log")) as f:
                 lines = [m for m in map(KEY_LINE.search, f) if m]
@@ -86,77 +82,106 @@ def teardown():
             run(f"ip netns del {name}", check=False)
 
 
-def main():
+def setup(work, n, drop):
+    """The bridge namespace and n instance namespaces with their configs."""
+    with open(os.path.join(work, "psk.key"), "w") as f:
+        f.write(os.urandom(32).hex() + "\n")
+    os.chmod(os.path.join(work, "psk.key"), 0o600)
+    run(f"ip netns add {BRIDGE_NS}")
+    run(f"ip -n {BRIDGE_NS} link add br0 type bridge mcast_snooping 0")
+    run(f"ip -n {BRIDGE_NS} link set br0 up")
+    for i in range(1, n + 1):
+        ns = f"{PREFIX}{i}"
+        run(f"ip netns add {ns}")
+        run(f"ip link add black0 netns {ns} type veth peer name p{i} netns {BRIDGE_NS}")
+        run(f"ip -n {BRIDGE_NS} link set p{i} master br0 up")
+        run(f"ip -n {ns} link set black0 up")
+        run(f"ip -n {ns} addr add 198.18.{i // 250}.{i % 250 + 1}/16 dev black0")
+        if drop:
+            run(f"ip netns exec {ns} nft add table inet mcsec_loss")
+            run(f"ip netns exec {ns} nft add chain inet mcsec_loss input "
+                f"'{{ type filter hook input priority 0; }}'")
+            run(f"ip netns exec {ns} nft add rule inet mcsec_loss input udp dport 7400 "
+                f"numgen random mod 100 '<' {drop} drop")
+        with open(os.path.join(work, f"node{i}.toml"), "w") as f:
+            f.write(config(i, work))
+
+
+def start(work, i, controld):
+    log = open(os.path.join(work, f"node{i}.log"), "a")
+    return subprocess.Popen(
+        ["ip", "netns", "exec", f"{PREFIX}{i}", controld, "--config",
+         os.path.join(work, f"node{i}.toml"), "--state-dir", work, "--no-dataplane"],
+        stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_converged(work, nodes, members, timeout, after_epoch=0):
+    """Seconds until every node in `nodes` holds one key of `members` members (newer than
+    `after_epoch`), or None."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        keys = latest_keys(work, max(nodes))
+        values = {keys[i] for i in nodes}
+        if None not in values and len(values) == 1:
+            epoch, _, count = next(iter(values))
+            if count == members and epoch > after_epoch:
+                return time.time() - t0
+        time.sleep(0.05)
+    return None
+
+
+def preflight(drop):
     if os.geteuid() != 0:
         print("SKIP: needs root for network namespaces")
         sys.exit(77)
     if run("ip netns add mcsec-probe && ip netns del mcsec-probe", check=False).returncode:
         print("SKIP: network namespaces are not allowed here")
         sys.exit(77)
-    if DROP and shutil.which("nft") is None:
+    if drop and shutil.which("nft") is None:
         print("SKIP: nft missing (tools/install-deps.sh installs nftables)")
         sys.exit(77)
+
+
+def main():
+    build, n = sys.argv[1], int(sys.argv[2])
+    drop = int(sys.argv[3]) if len(sys.argv) > 3 else 0
+    timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 60.0
+    controld = os.path.join(build, "controlplane", "controld", "mcsec-controld")
+    preflight(drop)
     teardown()
     work = tempfile.mkdtemp(prefix="mcsec-swarm-")
     procs = []
     try:
-        with open(os.path.join(work, "psk.key"), "w") as f:
-            f.write(os.urandom(32).hex() + "\n")
-        os.chmod(os.path.join(work, "psk.key"), 0o600)
-        run(f"ip netns add {BRIDGE_NS}")
-        run(f"ip -n {BRIDGE_NS} link add br0 type bridge mcast_snooping 0")
-        run(f"ip -n {BRIDGE_NS} link set br0 up")
-        for i in range(1, N + 1):
-            ns = f"{PREFIX}{i}"
-            run(f"ip netns add {ns}")
-            run(f"ip link add black0 netns {ns} type veth peer name p{i} netns {BRIDGE_NS}")
-            run(f"ip -n {BRIDGE_NS} link set p{i} master br0 up")
-            run(f"ip -n {ns} link set black0 up")
-            run(f"ip -n {ns} addr add 198.18.{i // 250}.{i % 250 + 1}/16 dev black0")
-            if DROP:
-                run(f"ip netns exec {ns} nft add table inet drop")
-                run(f"ip netns exec {ns} nft add chain inet drop in "
-                    f"'{{ type filter hook input priority 0; }}'")
-                run(f"ip netns exec {ns} nft add rule inet drop in udp dport 7400 "
-                    f"numgen random mod 100 '<' {DROP} drop")
-            with open(os.path.join(work, f"node{i}.toml"), "w") as f:
-                f.write(config(i, work))
+        setup(work, n, drop)
         t0 = time.time()
-        for i in range(1, N + 1):
-            log = open(os.path.join(work, f"node{i}.log"), "w")
-            procs.append(subprocess.Popen(
-                ["ip", "netns", "exec", f"{PREFIX}{i}", CONTROLD, "--config",
-                 os.path.join(work, f"node{i}.toml"), "--state-dir", work, "--no-dataplane"],
-                stdout=log, stderr=subprocess.STDOUT))
-        converged = None
-        while time.time() - t0 < TIMEOUT:
-            keys = latest_keys(work)
-            values = set(keys.values())
-            if None not in values and len(values) == 1 and next(iter(values))[2] == N:
-                converged = time.time() - t0
-                break
-            time.sleep(0.2)
-        keys = latest_keys(work)
+        procs = [start(work, i, controld) for i in range(1, n + 1)]
+        converged = wait_converged(work, range(1, n + 1), n, timeout)
+        keys = latest_keys(work, n)
         crashed = [i for i, p in enumerate(procs, 1) if p.poll() is not None]
         ok = converged is not None and not crashed
-        summary = (f"{N} instances, {DROP}% of control datagrams dropped: " +
-                   (f"converged on one key (epoch {keys[1][0]}, {N} members) in {converged:.2f} s"
-                    if converged is not None else
-                    f"NOT converged in {TIMEOUT:.0f} s: {sorted(set(keys.values()), key=str)[:5]}"))
+        summary = (f"{n} instances, {drop}% of control datagrams dropped: " +
+                   (f"converged on one key (epoch {keys[1][0]}, {n} members) in "
+                    f"{time.time() - t0:.2f} s" if converged is not None else
+                    f"NOT converged in {timeout:.0f} s: "
+                    f"{sorted(set(keys.values()), key=str)[:5]}"))
         print(("ok    " if ok else "FAIL  ") + summary)
         if crashed:
             print(f"FAIL  instances exited: {crashed}")
         return 0 if ok else 1
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs)
         teardown()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def stop_all(procs):
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            p.kill()
 
 
 if __name__ == "__main__":

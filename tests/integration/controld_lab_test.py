@@ -1,0 +1,142 @@
+#!/usr/bin/python3
+"""Integration test: the 3-site mcsec-lab with MIKE keying (ctest label `integration`).
+
+Each site runs mcsec-dataplane and mcsec-controld; no key is in any file. Checks:
+  1. The appliances discover each other and agree one key per group (same epoch and key check
+     value at every site); IPv4 multicast from site 1 arrives byte-identical at sites 2 and 3.
+  2. Site 3's controld stops (a leave): sites 1 and 2 rekey without it; site 3, whose
+     dataplane still holds the old keys, can no longer decrypt (its red host gets nothing, its
+     dataplane counts unknown SPIs), while site 2 keeps receiving.
+  3. Site 3 comes back (a join): all three share the new key and site 3 receives again.
+  4. Site 2's controld is killed -9 and restarted (a restart is a join): converged again.
+  5. The transaction manager (site 1, the smallest node id) is killed -9 while site 2 streams
+     to site 3: the others elect a new TM, rekey, and the stream keeps flowing.
+Exit 77 (skipped) without root or namespaces.
+"""
+import re
+import shutil
+import sys
+import time
+
+from labkit import (DIR, LAB, check, counters, expected_hash, failures, finish_recv,
+                    preflight, run, send, start_recv)
+
+KEY_LINE = re.compile(r"group (\S+) epoch (\d+) key kcv ([0-9a-f]+) members (\d+)")
+GROUP = "239.1.1.1"
+
+
+def latest_key(site, group=GROUP):
+    """The newest (epoch, kcv, members) site's controld agreed for `group`, or None."""
+    try:
+        with open(f"{DIR}/controld{site}.log") as f:
+            found = [m for m in map(KEY_LINE.search, f) if m and m[1] == group]
+    except FileNotFoundError:
+        return None
+    return (int(found[-1][2]), found[-1][3], int(found[-1][4])) if found else None
+
+
+def wait_agreement(sites, members, after_epoch=0, timeout=20.0):
+    """Waits until every site in `sites` holds the same key of `members` members, newer than
+    `after_epoch`; returns (epoch, kcv, seconds) or None."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        keys = {latest_key(s) for s in sites}
+        if len(keys) == 1:
+            key = next(iter(keys))
+            if key and key[2] == members and key[0] > after_epoch:
+                return key[0], key[1], time.time() - t0
+        time.sleep(0.05)
+    return None
+
+
+def lab(*args):
+    r = run(f"{LAB} {' '.join(args)} --dir {DIR}")
+    check(r.returncode == 0, f"mcsec-lab {' '.join(args)} {r.stderr[-400:]}")
+
+
+def deliver(sender, receivers, absent=(), count=100, tag="mike"):
+    """`count` packets from `sender`: byte-identical at `receivers`, none at `absent`."""
+    rx = {s: start_recv(s, GROUP, 8, expect=count) for s in receivers}
+    rx.update({s: start_recv(s, GROUP, 4) for s in absent})
+    send(sender, GROUP, count, tag=tag)
+    results = {s: finish_recv(p) for s, p in rx.items()}
+    for s in receivers:
+        check(results[s]["received"] == count and
+              results[s]["payload_sha256"] == expected_hash(count, tag=tag),
+              f"site {s} received {results[s]['received']}/{count} from site {sender} "
+              f"byte-identical")
+    for s in absent:
+        check(results[s]["received"] == 0, f"site {s} received nothing ({results[s]['received']})")
+
+
+def main():
+    preflight()
+    r = run(f"{LAB} up --sites 3 --keying mike --dir {DIR}")
+    try:
+        if r.returncode != 0:
+            check(False, f"mcsec-lab up --keying mike: {r.stderr[-1500:]}")
+            return
+        agreed = wait_agreement((1, 2, 3), 3)
+        check(agreed is not None, f"three sites agreed one key without any key in their files "
+              f"(epoch {agreed and agreed[0]}, after {agreed and round(agreed[2], 2)} s)")
+        if agreed is None:
+            return
+        time.sleep(1.0)  # senders switch after the activation delay
+        deliver(1, (2, 3))
+
+        # 2. Leave.
+        lab("stop --site 3 --controld")
+        left = wait_agreement((1, 2), 2, after_epoch=agreed[0])
+        check(left is not None, f"sites 1 and 2 rekeyed without site 3 "
+              f"({left and round(left[2], 2)} s after its controld stopped)")
+        time.sleep(3.0)  # activation + deactivation: site 3's old SA is gone everywhere
+        before = counters(3)
+        deliver(1, (2,), absent=(3,), tag="after-leave")
+        after = counters(3)
+        check(after["drops"]["unknown_spi"] - before["drops"]["unknown_spi"] >= 100,
+              "site 3's dataplane, holding only the old key, cannot decrypt the new epoch "
+              "(unknown_spi)")
+
+        # 3. Join.
+        lab("restart --site 3 --controld")
+        joined = wait_agreement((1, 2, 3), 3, after_epoch=left[0] if left else 0)
+        check(joined is not None, f"site 3 rejoined ({joined and round(joined[2], 2)} s)")
+        time.sleep(1.0)
+        deliver(1, (2, 3), tag="after-join")
+
+        # 4. kill -9 and restart: a new startup timestamp, treated as a join.
+        lab("restart --site 2 --controld --kill")
+        again = wait_agreement((1, 2, 3), 3, after_epoch=joined[0] if joined else 0)
+        check(again is not None, f"site 2 restarted after kill -9 and rejoined "
+              f"({again and round(again[2], 2)} s)")
+        time.sleep(1.0)
+        deliver(1, (2, 3), tag="after-restart")
+
+        # 5. The TM dies while site 2 streams to site 3.
+        count, rate = 2000, 400
+        receiver = start_recv(3, GROUP, 15, expect=count)
+        stream = send(2, GROUP, count, rate=rate, tag="tm-killed", wait=False)
+        time.sleep(1.0)
+        lab("stop --site 1 --controld --kill")
+        survivors = wait_agreement((2, 3), 2, after_epoch=again[0] if again else 0)
+        stream.communicate(timeout=60)
+        got = finish_recv(receiver)["received"]
+        check(survivors is not None, f"sites 2 and 3 elected a new TM and rekeyed "
+              f"({survivors and round(survivors[2], 2)} s after the TM was killed)")
+        check(got >= count * 0.99, f"the stream from site 2 to site 3 kept flowing through the "
+              f"TM's death and the rekey ({got}/{count})")
+    finally:
+        if failures:  # the controld logs say what each site decided, and when
+            for site in (1, 2, 3):
+                print(f"--- controld{site}.log (tail)")
+                print(run(f"tail -n 12 {DIR}/controld{site}.log").stdout)
+        run(f"{LAB} down --dir {DIR}")
+        left_ns = run("ip netns list").stdout
+        check("mcsec-" not in left_ns, "lab torn down: no mcsec namespaces left")
+        shutil.rmtree(DIR, ignore_errors=True)
+    print(f"{len(failures)} failed" if failures else "all controld lab checks passed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
