@@ -2,7 +2,8 @@
 # The mcsec lab demo: three sites on this machine, each a red host and an appliance
 # (mcsec-dataplane on af_packet/veth) joined by a black switch, all in network namespaces.
 # Multicast sent at site 1's red host arrives at sites 2 and 3; the black capture holds only
-# ESP, which tshark decrypts with the lab keys; keys roll over while traffic flows.
+# ESP, which tshark decrypts with the lab keys; keys roll over while traffic flows. Then the same
+# sites agree their keys themselves (mcsec-controld: IDP discovery + MIKE) and rekey on a leave.
 # Needs root (namespaces); installs packages and builds on first run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ cd "$(dirname "$0")/.."
 bash tools/install-deps.sh
 echo "== building (Release)"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/release --target mcsec-dataplane mcsecctl >/dev/null
+cmake --build build/release --target mcsec-dataplane mcsecctl mcsec-controld >/dev/null
 
 dir=$(mktemp -d /tmp/mcsec-demo.XXXXXX)
 lab() { MCSEC_BUILD=build/release tools/mcsec-lab "$@" --dir "$dir"; }
@@ -55,7 +56,9 @@ done
 
 echo "== 5. the black switch carried (outer protocol: count):"
 tshark -r "$dir/black.pcap" -o esp.enable_encryption_decode:FALSE -Y "ip or ipv6" -T fields -e ip.proto -e ipv6.nxt 2>/dev/null |
-    awk '{print ($1 ~ /50/ || $2 ~ /50/) ? "ESP" : "NOT-ESP(" $0 ")"}' | sort | uniq -c | sed 's/^/   /'
+    awk '{ if ($1 ~ /50/ || $2 ~ /50/) print "ESP";
+           else if ($0 ~ /^(2|58|0)/ || $0 ~ /(^|[ \t,])(58|0)$/) print "appliance control (IGMP/MLD/ND from the exception TAPs)";
+           else print "NOT-ESP(" $0 ")" }' | sort | uniq -c | sed 's/^/   /'
 echo "   tshark with the lab keys for the IPv6 group (spi, seq, ICV good, first payload bytes):"
 tshark -r "$dir/black.pcap" -o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE \
     -o 'uat:esp_sa:"IPv6","*","*","0x00001002","AES-GCM with 16 octet ICV [RFC4106]","0x101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2fdeadbeef","NULL",""' \
@@ -64,4 +67,22 @@ tshark -r "$dir/black.pcap" -o esp.enable_encryption_decode:TRUE -o esp.enable_a
 echo "== 6. site 2 counters (mcsecctl show counters) and SAs (mcsecctl show sa)"
 ctl --instance lab2 show counters | sed 's/^/   /'
 ctl --instance lab2 show sa | sed 's/^/   /'
+echo "== 7. the same three sites with automatic keying: mcsec-controld on each, no key in any file"
+lab down >/dev/null
+lab up --sites 3 --keying mike
+sleep 2
+grep -h "epoch .* key kcv" "$dir"/controld*.log | grep 239.1.1.1 | tail -3 | sed 's/^mcsec-controld: /   /'
+sleep 1
+mcast 2 recv --group 239.1.1.1 --ifname red2 --seconds 6 --expect 200 > "$dir/m2.json" &
+mcast 3 recv --group 239.1.1.1 --ifname red3 --seconds 6 --expect 200 > "$dir/m3.json" &
+sleep 1
+mcast 1 send --group 239.1.1.1 --ifname red1 --count 200 --rate 400 --tag demo-mike >/dev/null
+wait
+for s in 2 3; do
+    printf '   site %s received %s packets under the agreed key\n' $s "$(tail -1 "$dir/m$s.json" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["received"])')"
+done
+echo "   site 3's controld stops: sites 1 and 2 rekey without it"
+lab stop --site 3 --controld >/dev/null
+sleep 2
+grep -h "epoch .* key kcv" "$dir"/controld1.log "$dir"/controld2.log | grep 239.1.1.1 | tail -2 | sed 's/^mcsec-controld: /   /'
 echo "== done; tearing the lab down"
