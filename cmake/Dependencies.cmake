@@ -29,6 +29,9 @@ mcsec_require(OpenSSL_FOUND "OpenSSL >= 3.0" "libssl-dev")
 find_package(tomlplusplus 3 QUIET)
 mcsec_require(tomlplusplus_FOUND "toml++ 3" "libtomlplusplus-dev")
 
+find_package(nlohmann_json 3 QUIET)
+mcsec_require(nlohmann_json_FOUND "nlohmann-json 3 (operator API)" "nlohmann-json3-dev")
+
 find_package(GTest QUIET)
 mcsec_require(GTest_FOUND "GoogleTest" "libgtest-dev")
 

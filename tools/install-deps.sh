@@ -9,7 +9,7 @@ packages=(
     clang libclang-rt-14-dev clang-format
     # fixed core dependencies
     dpdk dpdk-dev libdpdk-dev libipsec-mb-dev libssl-dev libboost-dev libtomlplusplus-dev
-    libgtest-dev libgmock-dev libpcap-dev
+    libgtest-dev libgmock-dev libpcap-dev nlohmann-json3-dev
     # benchmarks
     libbenchmark-dev
     # independent ESP implementations used as test oracles

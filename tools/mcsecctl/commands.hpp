@@ -21,9 +21,16 @@ struct Args {
     }
 };
 
-// Each returns the process exit status: 0 ok, 1 failure, 2 bad usage.
+// Each returns the process exit status: 0 ok, 1 failure, 2 bad usage, and for the commands
+// that ask mcsec-controld, 3 when it is not running (controld_access.hpp).
 int show_counters(const Args& args);
 int show_sa(const Args& args);
 int sa_command(const Args& args);  // sa add | switch | retire
+// Through mcsec-controld's operator API (docs/protocol/operator-api.md).
+int show_status(const Args& args);
+int show_peers(const Args& args);
+int show_groups(const Args& args);
+int show_alarms(const Args& args);
+int rekey(const Args& args);  // rekey [GROUP]
 
 }  // namespace mcsec::ctl

@@ -5,13 +5,17 @@
 namespace {
 
 const char* kUsage =
-    "usage: mcsecctl [--instance NAME | --config FILE] [--json] COMMAND\n"
+    "usage: mcsecctl [--instance NAME | --config FILE] [--socket PATH] [--json] COMMAND\n"
+    "  show status|peers|groups|alarms\n"
+    "                                from mcsec-controld (socket /run/mcsec/NAME.sock)\n"
+    "  rekey [GROUP]                 start a rekey of GROUP (--group GROUP), or of all groups\n"
     "  show counters                 rx/tx and drops by reason, summed over lcores\n"
     "  show sa                       SAs in the shared-memory table\n"
     "  sa add --group G --spi S --key HEX [--source P]\n"
     "                                publish a new SA for a configured group (inbound at once)\n"
     "  sa switch --group G --spi S   make senders use that SA (make-before-break)\n"
-    "  sa retire --group G --spi S   remove an SA after the dataplane stopped using it\n";
+    "  sa retire --group G --spi S   remove an SA after the dataplane stopped using it\n"
+    "exit status: 0 ok, 1 failed, 2 bad usage, 3 mcsec-controld not running\n";
 
 }  // namespace
 
@@ -39,6 +43,11 @@ int main(int argc, char** argv) {
         return mcsec::ctl::show_counters(args);
     if (w.size() == 2 && w[0] == "show" && w[1] == "sa") return mcsec::ctl::show_sa(args);
     if (w.size() == 2 && w[0] == "sa") return mcsec::ctl::sa_command(args);
+    if (w.size() == 2 && w[0] == "show" && w[1] == "status") return mcsec::ctl::show_status(args);
+    if (w.size() == 2 && w[0] == "show" && w[1] == "peers") return mcsec::ctl::show_peers(args);
+    if (w.size() == 2 && w[0] == "show" && w[1] == "groups") return mcsec::ctl::show_groups(args);
+    if (w.size() == 2 && w[0] == "show" && w[1] == "alarms") return mcsec::ctl::show_alarms(args);
+    if (!w.empty() && w.size() <= 2 && w[0] == "rekey") return mcsec::ctl::rekey(args);
     std::cerr << "mcsecctl: unknown command\n" << kUsage;
     return 2;
 }
