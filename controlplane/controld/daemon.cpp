@@ -1,6 +1,8 @@
 #include "daemon.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <stdexcept>
 
 #include "key_check_value.hpp"
 #include "mcsec/control/idp/idp_event.hpp"
@@ -114,7 +116,7 @@ bool Daemon::start_keying(std::uint64_t startup, std::string& error) {
             error = "keying for group " + id + ": " + std::string(mike::to_string(keying.error()));
             return false;
         }
-        engines_.push_back({&group, std::move(keying).value()});
+        engines_.push_back({&group, std::move(keying).value(), std::nullopt, std::nullopt});
     }
     return true;
 }
@@ -140,9 +142,9 @@ void Daemon::on_datagram(std::span<const std::uint8_t> datagram) {
             const auto verdict = engine.keying.on_datagram(datagram, now, wall);
             if (verdict == mike::MikeVerdict::OtherGroup) continue;
             if (mike::alarm_for(verdict) != mike::MikeAlarm::None) {
-                std::fprintf(stderr, "mcsec-controld: alarm %s: MIKE message refused (%s)\n",
-                             std::string(mike::to_string(mike::alarm_for(verdict))).c_str(),
-                             std::string(mike::to_string(verdict)).c_str());
+                raise_alarm(std::string(mike::to_string(mike::alarm_for(verdict))),
+                            engine.group->address.to_string(), 0,
+                            "MIKE message refused (" + std::string(mike::to_string(verdict)) + ")");
             }
             break;
         }
@@ -155,13 +157,32 @@ void Daemon::on_datagram(std::span<const std::uint8_t> datagram) {
 
 void Daemon::on_idp_events(const std::vector<idp::IdpEvent>& events) {
     const auto now = idp::Clock::now();
+    const bool was_tm = is_tm();
+    bool appeared = false;
     for (const auto& e : events) {
         std::printf("mcsec-controld: peer %s %s (%s) t=%.6f\n", e.node_id.c_str(),
                     std::string(idp::to_string(e.kind)).c_str(),
                     e.black_address.to_string().c_str(), wall_seconds());
+        appeared = appeared || e.kind != idp::IdpEventKind::Leave;
         for (auto& engine : engines_) engine.keying.on_membership(e, now);
     }
+    if (appeared && (was_tm || is_tm())) {
+        // A (re)appeared peer refuses our keying messages (MIKE ties each to our IDP session)
+        // until it has heard our hello, which may be an interval away, and its join waits for
+        // us if we are the TM (or were, and hand over to it). So the TM sends a hello now,
+        // ahead of what its engines have to say to the peer: drain_keying() runs after this,
+        // on the same socket, so the hello arrives first. Only the TM: the others' hellos are
+        // not on the join's path, and every member answering would multicast N hellos to N
+        // nodes per join (at 50 members on two cores: tens of milliseconds of extra delay).
+        hello_sender_->send_soon(now);
+        if (auto hello = hello_sender_->poll(now)) socket_->send(*hello);
+    }
     if (!events.empty()) std::fflush(stdout);
+}
+
+bool Daemon::is_tm() const {
+    return std::any_of(engines_.begin(), engines_.end(),
+                       [](const GroupEngine& engine) { return engine.keying.is_tm(); });
 }
 
 void Daemon::drain_keying(idp::TimePoint now) {
@@ -179,13 +200,45 @@ void Daemon::install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePo
         key_check_value(key.key_and_salt.view()).c_str(), key.members.size(), key.spi,
         engine.keying.tm().c_str(), wall_seconds());
     std::fflush(stdout);
-    if (!installer_) return;
     std::string error;
-    if (!installer_->install(*engine.group, key.spi, key.key_and_salt, now, error)) {
-        std::fprintf(stderr,
-                     "mcsec-controld: alarm SERVER_CONFLICT: cannot install epoch %lu: %s\n",
-                     static_cast<unsigned long>(key.epoch), error.c_str());
+    if (installer_ && !installer_->install(*engine.group, key.spi, key.key_and_salt, now, error)) {
+        raise_alarm("SERVER_CONFLICT", engine.group->address.to_string(), key.spi,
+                    "cannot install epoch " + std::to_string(key.epoch) + ": " + error);
+        if (engine.keying.is_tm()) engine.keying.request_rekey(now);  // a new tree, a new SPI
+        return;
     }
+    engine.keyed_at = now;
+    engine.spi = key.spi;
+}
+
+void Daemon::raise_alarm(std::string kind, std::string group, std::uint32_t spi,
+                         std::string detail) {
+    constexpr std::size_t kMaxAlarms = 256;  // the log keeps the newest
+    std::fprintf(stderr, "mcsec-controld: alarm %s: %s\n", kind.c_str(), detail.c_str());
+    alarms_.push_back(DaemonAlarm{std::chrono::system_clock::now(), std::move(kind),
+                                  std::move(group), std::string{}, spi, std::move(detail)});
+    while (alarms_.size() > kMaxAlarms) alarms_.pop_front();
+}
+
+std::vector<std::string> Daemon::rekey(const std::optional<std::string>& group) {
+    const auto now = idp::Clock::now();
+    std::vector<std::string> started;
+    bool found = false;
+    for (auto& engine : engines_) {
+        const std::string address = engine.group->address.to_string();
+        if (group && *group != address) continue;
+        found = true;
+        if (engine.keying.request_rekey(now)) {
+            started.push_back(address);
+        } else if (group) {
+            throw std::logic_error("this node is not the transaction manager of group " + address +
+                                   " (" + engine.keying.tm() + " is)");
+        }
+    }
+    if (group && !found) throw std::invalid_argument("no protected group " + *group);
+    drain_keying(now);
+    arm_timer();
+    return started;
 }
 
 void Daemon::run_due() {

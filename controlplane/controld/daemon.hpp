@@ -6,6 +6,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -29,8 +31,25 @@ struct DaemonOptions {
     bool no_dataplane = false;
 };
 
+// An alarm as the operator API shows it (docs/protocol/operator-api.md, "alarms").
+struct DaemonAlarm {
+    std::chrono::system_clock::time_point time;
+    std::string kind;  // SA_EXPIRED, MALFORMED_PACKET, SERVER_CONFLICT, SIGN_FAILED
+    std::string group;
+    std::string peer;
+    std::uint32_t spi = 0;
+    std::string detail;
+};
+
 class Daemon {
   public:
+    struct GroupEngine {
+        const config::Group* group;
+        mike::GroupKeying keying;
+        std::optional<idp::TimePoint> keyed_at;  // when the current key was installed
+        std::optional<std::uint32_t> spi;        // the current key's SPI
+    };
+
     Daemon(boost::asio::io_context& io, const config::ApplianceConfig& config,
            const MessageAuthenticator& authenticator, DaemonOptions options);
     ~Daemon();
@@ -41,22 +60,33 @@ class Daemon {
     // Graceful stop: the keying engines' farewell (a TM hands over, a member asks to leave).
     void stop();
 
+    // What the operator API shows.
     const idp::PeerTable& peers() const { return peer_table_; }
+    const config::ApplianceConfig& config() const { return config_; }
+    const std::vector<GroupEngine>& groups() const { return engines_; }
+    const std::deque<DaemonAlarm>& alarms() const { return alarms_; }
+    bool attached() const { return installer_ != nullptr; }
+    const SaInstaller* installer() const { return installer_.get(); }
+    std::uint64_t unknown_datagrams() const { return unknown_datagrams_; }
+    std::uint64_t send_failures() const { return socket_ ? socket_->send_failures() : 0; }
+    idp::TimePoint started_at() const { return started_at_; }
+    // Starts a rekey of `group` (all protected groups if empty) where this node is the TM;
+    // returns the groups started. Throws std::invalid_argument for an unknown group and
+    // std::logic_error where another node is the TM (only it can start one).
+    std::vector<std::string> rekey(const std::optional<std::string>& group);
 
   private:
-    struct GroupEngine {
-        const config::Group* group;
-        mike::GroupKeying keying;
-    };
-
     bool start_keying(std::uint64_t startup, std::string& error);
     void on_datagram(std::span<const std::uint8_t> datagram);
     void on_idp_events(const std::vector<idp::IdpEvent>& events);
+    // Whether this node is the transaction manager of any group it keys.
+    bool is_tm() const;
     // Sends what the engines have to say and installs the keys they agreed.
     void drain_keying(idp::TimePoint now);
     void install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePoint now);
     void run_due();
     void arm_timer();
+    void raise_alarm(std::string kind, std::string group, std::uint32_t spi, std::string detail);
 
     boost::asio::io_context& io_;
     const config::ApplianceConfig& config_;
@@ -70,6 +100,8 @@ class Daemon {
     idp::PeerTable peer_table_;
     std::vector<GroupEngine> engines_;  // one per protected group
     std::uint64_t unknown_datagrams_ = 0;
+    std::deque<DaemonAlarm> alarms_;  // newest last, bounded
+    idp::TimePoint started_at_ = idp::Clock::now();
 };
 
 }  // namespace mcsec::control

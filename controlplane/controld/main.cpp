@@ -1,6 +1,6 @@
 // mcsec-controld: the control plane of one appliance.
 //
-//   mcsec-controld --config FILE [--state-dir DIR] [--no-dataplane]
+//   mcsec-controld --config FILE [--state-dir DIR] [--socket PATH] [--no-dataplane]
 //
 // Discovers peer appliances (IDP) on the black network, agrees group keys with them and
 // publishes the SAs to the fast path's shared-memory tables. Stops on SIGINT/SIGTERM. Exit
@@ -13,7 +13,10 @@
 
 #include "daemon.hpp"
 #include "mcsec/config/loader.hpp"
+#include "mcsec/control/api/operator_server.hpp"
+#include "mcsec/control/api/socket_path.hpp"
 #include "mcsec/control/identity/load_authenticator.hpp"
+#include "operator_backend.hpp"
 
 namespace {
 
@@ -31,12 +34,15 @@ int main(int argc, char** argv) {
     using namespace mcsec;
     std::string config_path;
     control::DaemonOptions options;
+    std::string socket_path;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--config" && i + 1 < argc) {
             config_path = argv[++i];
         } else if (a == "--state-dir" && i + 1 < argc) {
             options.state_dir = argv[++i];
+        } else if (a == "--socket" && i + 1 < argc) {
+            socket_path = argv[++i];
         } else if (a == "--no-dataplane") {
             options.no_dataplane = true;
         } else if (a == "--help" || a == "-h") {
@@ -71,9 +77,18 @@ int main(int argc, char** argv) {
     control::Daemon daemon(io, cfg, *identity.authenticator, options);
     std::string error;
     if (!daemon.start(error)) return fail(error);
+    // The operator API (mcsecctl show status|peers|groups|alarms, rekey), mode 0600.
+    control::DaemonOperatorBackend backend(daemon);
+    control::api::OperatorServerOptions api_options;
+    api_options.socket_path = socket_path.empty()
+                                  ? control::api::default_socket_path(cfg.instance.name)
+                                  : std::filesystem::path(socket_path);
+    control::api::OperatorServer api(io, backend, api_options);
+    if (!api.start(error)) return fail("operator API: " + error);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&io, &daemon](const boost::system::error_code&, int) {
+    signals.async_wait([&io, &daemon, &api](const boost::system::error_code&, int) {
         daemon.stop();  // a TM hands over, a member says goodbye
+        api.stop();
         io.stop();
     });
     io.run();

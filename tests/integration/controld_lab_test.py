@@ -4,6 +4,8 @@
 Each site runs mcsec-dataplane and mcsec-controld; no key is in any file. Checks:
   1. The appliances discover each other and agree one key per group (same epoch and key check
      value at every site); IPv4 multicast from site 1 arrives byte-identical at sites 2 and 3.
+     mcsecctl shows peers and groups over controld's operator API; an operator rekey on the
+     TM moves every site to a new epoch (and is refused on a member).
   2. Site 3's controld stops (a leave): sites 1 and 2 rekey without it; site 3, whose
      dataplane still holds the old keys, can no longer decrypt (its red host gets nothing, its
      dataplane counts unknown SPIs), while site 2 keeps receiving.
@@ -13,12 +15,13 @@ Each site runs mcsec-dataplane and mcsec-controld; no key is in any file. Checks
      to site 3: the others elect a new TM, rekey, and the stream keeps flowing.
 Exit 77 (skipped) without root or namespaces.
 """
+import json
 import re
 import shutil
 import sys
 import time
 
-from labkit import (DIR, LAB, check, counters, expected_hash, failures, finish_recv,
+from labkit import (CTL, DIR, LAB, check, counters, expected_hash, failures, finish_recv,
                     preflight, run, send, start_recv)
 
 KEY_LINE = re.compile(r"group (\S+) epoch (\d+) key kcv ([0-9a-f]+) members (\d+)")
@@ -83,6 +86,28 @@ def main():
             return
         time.sleep(1.0)  # senders switch after the activation delay
         deliver(1, (2, 3))
+
+        # The operator API: what mcsecctl shows, and a rekey started by the operator.
+        peers = json.loads(run(f"{CTL} --instance lab1 show peers --json").stdout or "[]")
+        check(sorted(p["node_id"] for p in peers if p["state"] == "up") == ["lab2", "lab3"],
+              f"mcsecctl show peers: lab2 and lab3 up ({[p['node_id'] for p in peers]})")
+        groups = json.loads(run(f"{CTL} --instance lab2 show groups --json").stdout or "[]")
+        v4 = [g for g in groups if g["group"] == GROUP]
+        check(v4 and v4[0]["state"] == "keyed" and v4[0]["tm"] == "lab1" and
+              v4[0]["epoch"] == latest_key(2)[0] and sorted(v4[0]["members"]) ==
+              ["lab1", "lab2", "lab3"], f"mcsecctl show groups on site 2: keyed, TM lab1, "
+              f"epoch and members as agreed ({v4})")
+        refused = run(f"{CTL} --instance lab2 rekey {GROUP}")
+        check(refused.returncode == 1 and "transaction manager" in refused.stderr,
+              "mcsecctl rekey on a member is refused: only the TM starts one")
+        r = run(f"{CTL} --instance lab1 rekey {GROUP}")
+        rekeyed = wait_agreement((1, 2, 3), 3, after_epoch=agreed[0])
+        check(r.returncode == 0 and rekeyed is not None,
+              f"mcsecctl rekey on the TM: all three sites moved to a new epoch "
+              f"({rekeyed and rekeyed[0]})")
+        agreed = rekeyed or agreed
+        time.sleep(1.0)
+        deliver(1, (2, 3), tag="after-rekey")
 
         # 2. Leave.
         lab("stop --site 3 --controld")

@@ -80,6 +80,54 @@ TEST(IdpHelloSender, ConfiguredIntervalIsUsed) {
     EXPECT_TRUE(sender.poll(kT0 + 250ms));
 }
 
+TEST(IdpHelloSender, SendSoonSendsAnExtraHelloOffTheGrid) {
+    const TestAuthenticator alpha("alpha");
+    HelloSender sender(alpha, v4(192, 0, 2, 1), 1, kH, kT0);
+    ASSERT_TRUE(sender.poll(kT0));
+    sender.send_soon(kT0 + 10ms);  // a peer appeared
+    EXPECT_EQ(sender.next_due(), kT0 + 10ms);
+    const auto early = sender.poll(kT0 + 10ms);
+    ASSERT_TRUE(early);
+    EXPECT_EQ(parse_ok(*early).sequence, 2U);  // a fresh sequence number, never a replay
+    // The grid stays where it was.
+    EXPECT_EQ(sender.next_due(), kT0 + kH);
+    EXPECT_FALSE(sender.poll(kT0 + kH - 1ms));
+    EXPECT_TRUE(sender.poll(kT0 + kH));
+    EXPECT_EQ(sender.next_due(), kT0 + 2 * kH);
+}
+
+TEST(IdpHelloSender, SendSoonIsRateLimitedAndDeferredNotDropped) {
+    const TestAuthenticator alpha("alpha");
+    HelloSender sender(alpha, v4(192, 0, 2, 1), 1, kH, kT0);
+    ASSERT_TRUE(sender.poll(kT0));
+    sender.send_soon(kT0 + 10ms);
+    ASSERT_TRUE(sender.poll(kT0 + 10ms));
+    // A flood of joins: the next early hello comes a quarter interval after the last one.
+    const Duration spacing = kH / HelloSender::kEarlyHellosPerInterval;
+    for (int i = 0; i < 20; ++i) sender.send_soon(kT0 + 11ms + std::chrono::milliseconds(i));
+    EXPECT_EQ(sender.next_due(), kT0 + 10ms + spacing);
+    EXPECT_FALSE(sender.poll(kT0 + 10ms + spacing - 1ms));
+    EXPECT_TRUE(sender.poll(kT0 + 10ms + spacing));
+    EXPECT_EQ(sender.next_due(), kT0 + kH);
+    // None when the rate limit would put it at or after the grid's hello, which serves it.
+    sender.send_soon(kT0 + kH - spacing / 2);
+    ASSERT_TRUE(sender.poll(kT0 + kH - spacing / 2));
+    sender.send_soon(kT0 + kH - spacing / 4);
+    EXPECT_EQ(sender.next_due(), kT0 + kH);
+    ASSERT_TRUE(sender.poll(kT0 + kH));
+    EXPECT_EQ(sender.next_due(), kT0 + 2 * kH);
+}
+
+TEST(IdpHelloSender, SendSoonBeforeTheFirstHelloChangesNothing) {
+    const TestAuthenticator alpha("alpha");
+    HelloSender sender(alpha, v4(192, 0, 2, 1), 1, kH, kT0);
+    sender.send_soon(kT0 - 5ms);
+    EXPECT_EQ(sender.next_due(), kT0 - 5ms);
+    // ... it only moves the first hello earlier; the grid is unchanged.
+    ASSERT_TRUE(sender.poll(kT0 - 5ms));
+    EXPECT_EQ(sender.next_due(), kT0);
+}
+
 TEST(IdpHelloSender, RefusesBadSetupAtConstruction) {
     const TestAuthenticator alpha("alpha");
     EXPECT_THROW(HelloSender(alpha, v4(192, 0, 2, 1), 1, 0ms, kT0), std::invalid_argument);

@@ -227,5 +227,101 @@ TEST(MikeProtocolGroup, IdleGroupGoesQuietOnceEveryoneAcknowledged) {
     EXPECT_EQ(later, sent);
 }
 
+// Join latency with discovery's real timing (IDP hellos every H on each node's own grid): from
+// the moment the first member's discovery reports the newcomer to the moment the last of the
+// `members` nodes holds the key with all of them. Nothing but network delay should be in it:
+// the newcomer must not wait for the others' next hello, nor a refused message for its
+// retransmission an interval later.
+Duration join_latency(std::size_t members, SimGroup::Net net, unsigned seed, Duration start_at) {
+    constexpr Duration kH = 200ms;  // as in the integration tests
+    SimGroup group(net, seed);
+    group.use_idp(kH);
+    // The established members start spread over one interval, so their hello grids differ.
+    for (std::size_t i = 0; i + 1 < members; ++i) {
+        group.add(SimGroup::name(i), 1);
+        group.run_for(kH / static_cast<int>(members));
+    }
+    const auto established = names(members - 1);
+    EXPECT_TRUE(group.run_until([&] { return group.converged(established); }, 30s));
+    group.run_for(2s + start_at);  // idle; the newcomer starts at a chosen phase of the grids
+
+    const std::string newcomer = SimGroup::name(members - 1);
+    group.add(newcomer, 1);
+    const auto all = names(members);
+    if (!group.run_until([&] { return group.converged(all); }, 30s)) {
+        ADD_FAILURE() << "the newcomer was not keyed in";
+        return Duration::max();
+    }
+    TimePoint detected = TimePoint::max();
+    for (const std::string& id : established) {
+        for (const auto& [when, event] : group.node(id).events) {
+            if (event.node_id == newcomer && event.kind == IdpEventKind::Join) {
+                detected = std::min(detected, when);
+            }
+        }
+    }
+    TimePoint keyed = TimePoint::min();
+    for (const std::string& id : all) {
+        const SimNode& node = group.node(id);
+        for (std::size_t k = 0; k < node.keys.size(); ++k) {
+            if (node.keys[k].members.size() == members) {
+                keyed = std::max(keyed, node.key_times[k]);
+                break;
+            }
+        }
+    }
+    EXPECT_NE(detected, TimePoint::max());
+    return std::chrono::duration_cast<Duration>(keyed - detected);
+}
+
+TEST(MikeProtocolGroup, JoinCompletesRightAfterDiscoveryWithoutNetworkDelay) {
+    SimGroup::Net instant;
+    instant.max_delay_ms = 0;
+    for (const Duration phase : {0ms, 3ms, 37ms, 101ms, 199ms}) {
+        EXPECT_LE(join_latency(10, instant, 21, phase), 0ms) << "newcomer at +" << phase.count();
+    }
+    EXPECT_LE(join_latency(50, instant, 22, 57ms), 0ms);
+}
+
+// With delays of up to 2 ms, a member's messages may overtake its hello on the way to the
+// newcomer, which refuses them (unknown sender) until it has heard the hello: the newcomer asks
+// again when it learns the TM, and the TM answers at once.
+TEST(MikeProtocolGroup, JoinCompletesWithinMillisecondsDespiteReordering) {
+    SimGroup::Net jitter;
+    jitter.max_delay_ms = 2;
+    for (unsigned seed = 30; seed < 40; ++seed) {
+        const Duration phase = std::chrono::milliseconds(seed * 17 % 200);
+        EXPECT_LE(join_latency(10, jitter, seed, phase), 12ms) << "seed " << seed;
+    }
+}
+
+// The newcomer has the smallest id: the TM hands over to it as soon as discovery reports it, and
+// the newcomer (which hears the old TM's hello first) must not remove the members whose hellos
+// it has not heard yet.
+TEST(MikeProtocolGroup, SmallerNewcomerTakesOverWithRealDiscoveryWithoutDroppingMembers) {
+    constexpr Duration kH = 200ms;
+    SimGroup::Net net;
+    net.max_delay_ms = 1;
+    SimGroup group(net, 41);
+    group.use_idp(kH);
+    std::vector<std::string> established;
+    for (std::size_t i = 1; i <= 9; ++i) {
+        established.push_back(SimGroup::name(i));
+        group.add(established.back(), 1);
+        group.run_for(kH / 9);
+    }
+    ASSERT_TRUE(group.run_until([&] { return group.converged(established); }, 30s));
+    group.run_for(1s + 71ms);
+    const std::size_t keys_before = group.node(SimGroup::name(5)).keys.size();
+    group.add(SimGroup::name(0), 1);
+    ASSERT_TRUE(group.run_until([&] { return group.converged(names(10)); }, 30s));
+    EXPECT_TRUE(group.engine(SimGroup::name(0)).is_tm());
+    // No epoch without some established member on the way (a member dropped and rejoined).
+    const SimNode& member = group.node(SimGroup::name(5));
+    for (std::size_t k = keys_before; k < member.keys.size(); ++k) {
+        EXPECT_GE(member.keys[k].members.size(), 9u) << "epoch " << member.keys[k].epoch;
+    }
+}
+
 }  // namespace
 }  // namespace mcsec::control::mike::testing

@@ -1,6 +1,8 @@
 // A MIKE group on a simulated clock: one GroupKeying engine per node, an in-memory multicast
 // "network" that drops, duplicates and delays (hence reorders) datagrams, and discovery played
-// by the test, which feeds each engine the IDP events its node would see.
+// by the test, which feeds each engine the IDP events its node would see, or by real IDP
+// (use_idp(): each node runs a HelloSender and a PeerTable on the same network, glued to its
+// engine as mcsec-controld's daemon does).
 #pragma once
 
 #include <algorithm>
@@ -16,6 +18,8 @@
 #include <vector>
 
 #include "idp_test_authenticator.hpp"
+#include "mcsec/control/idp/hello_sender.hpp"
+#include "mcsec/control/idp/peer_table.hpp"
 #include "mcsec/control/mike/protocol/group_keying.hpp"
 
 namespace mcsec::control::mike::testing {
@@ -32,6 +36,11 @@ struct SimNode {
     bool up = true;         // its engine runs and its datagrams reach the network
     bool isolated = false;  // partitioned: nothing between it and the others gets through
     std::vector<EpochKey> keys;
+    // use_idp() only.
+    std::optional<idp::HelloSender> hello;
+    std::optional<idp::PeerTable> peers;
+    std::vector<std::pair<TimePoint, idp::IdpEvent>> events;  // what its discovery reported
+    std::vector<TimePoint> key_times;                         // when each of `keys` came
 };
 
 // What the simulated network does to each datagram and receiver.
@@ -47,6 +56,16 @@ class SimGroup {
 
     explicit SimGroup(Net net = Net{}, unsigned seed = 1) : net_(net), rng_(seed) {}
 
+    // Discovery by IDP itself instead of the test, with hello interval `hello` for IDP and the
+    // engines, glued as in Daemon: hellos and MIKE messages share the network, IDP events feed
+    // on_membership, and (with `hurry`) a JOIN or RESTORE makes the node send a hello at once,
+    // before its engine's output. Call before adding nodes.
+    void use_idp(Duration hello, bool hurry = true) {
+        idp_ = true;
+        hurry_ = hurry;
+        hello_ = hello;
+    }
+
     static std::string name(std::size_t i) {
         std::string n = std::to_string(i);
         return "node-" + std::string(2 - std::min<std::size_t>(2, n.size()), '0') + n;
@@ -55,6 +74,7 @@ class SimGroup {
     // Starts `count` nodes at once; every node's discovery sees every other.
     void start(std::size_t count) {
         for (std::size_t i = 0; i < count; ++i) add(name(i), 1);
+        if (idp_) return;  // discovery finds them
         for (auto& [a, na] : nodes_) {
             for (auto& [b, nb] : nodes_) {
                 if (a != b) na.engine->on_membership(event(idp::IdpEventKind::Join, b), now_);
@@ -72,10 +92,18 @@ class SimGroup {
         params.self = id;
         params.startup_timestamp = startup;
         params.group_id = kGroupId;
-        params.hello_interval = kHello;
+        params.hello_interval = hello_;
         auto engine = GroupKeying::create(params, *node.auth, now_);
         if (!engine) throw std::runtime_error("GroupKeying::create failed");
         node.engine.emplace(std::move(engine).value());
+        node.events.clear();
+        node.key_times.clear();
+        if (idp_) {
+            const auto index = static_cast<std::uint8_t>(nodes_.size());
+            node.hello.emplace(*node.auth, config::IpAddress::from_v4({198, 18, 0, index}), startup,
+                               hello_, now_);
+            node.peers.emplace(*node.auth, hello_);
+        }
         return node;
     }
 
@@ -105,14 +133,23 @@ class SimGroup {
         for (std::size_t iterations = 0; iterations < 5'000'000; ++iterations) {
             for (auto& [id, node] : nodes_) {
                 if (!node.up) continue;
+                if (idp_) run_idp(id, node);
                 for (auto& datagram : node.engine->poll(now_)) route(id, std::move(datagram));
-                while (auto key = node.engine->take_new_key()) node.keys.push_back(std::move(*key));
+                while (auto key = node.engine->take_new_key()) {
+                    node.keys.push_back(std::move(*key));
+                    node.key_times.push_back(now_);
+                }
             }
             if (done()) return true;
             TimePoint next = TimePoint::max();
             if (!in_flight_.empty()) next = in_flight_.begin()->first;
             for (auto& [id, node] : nodes_) {
-                if (node.up) next = std::min(next, node.engine->next_due());
+                if (!node.up) continue;
+                next = std::min(next, node.engine->next_due());
+                if (idp_) {
+                    next = std::min(next, node.hello->next_due());
+                    if (auto expiry = node.peers->next_expiry()) next = std::min(next, *expiry);
+                }
             }
             if (next > deadline) {
                 now_ = deadline;
@@ -124,6 +161,13 @@ class SimGroup {
                 in_flight_.erase(in_flight_.begin());
                 SimNode& node = nodes_.at(delivery.to);
                 if (!node.up) continue;
+                if (idp_ && delivery.bytes.size() >= 2 && delivery.bytes[0] == 'I' &&
+                    delivery.bytes[1] == 'D') {
+                    std::vector<idp::IdpEvent> events;
+                    node.peers->on_hello(delivery.bytes, now_, wall(), events);
+                    on_idp_events(delivery.to, node, events);
+                    continue;
+                }
                 node.engine->on_datagram(delivery.bytes, now_, wall());
             }
         }
@@ -176,6 +220,30 @@ class SimGroup {
     std::set<std::string>& mute() { return mute_; }
 
   private:
+    // The daemon's run_due() for discovery: a hello when due, expiries.
+    void run_idp(const std::string& id, SimNode& node) {
+        if (auto hello = node.hello->poll(now_)) route(id, std::move(*hello));
+        std::vector<idp::IdpEvent> events;
+        node.peers->expire(now_, events);
+        on_idp_events(id, node, events);
+    }
+
+    // The daemon's on_idp_events(): the engine hears every event, and a peer that appeared gets
+    // a hello at once, routed before the engine's next output.
+    void on_idp_events(const std::string& id, SimNode& node,
+                       const std::vector<idp::IdpEvent>& events) {
+        bool appeared = false;
+        for (const auto& e : events) {
+            node.events.emplace_back(now_, e);
+            appeared = appeared || e.kind != idp::IdpEventKind::Leave;
+            node.engine->on_membership(e, now_);
+        }
+        if (appeared && hurry_) {
+            node.hello->send_soon(now_);
+            if (auto hello = node.hello->poll(now_)) route(id, std::move(*hello));
+        }
+    }
+
     struct Delivery {
         std::string to;
         std::vector<std::uint8_t> bytes;
@@ -206,6 +274,9 @@ class SimGroup {
     std::vector<std::pair<std::string, std::vector<std::uint8_t>>> wire_;
     bool record_ = false;
     std::set<std::string> mute_;
+    bool idp_ = false;
+    bool hurry_ = true;
+    Duration hello_ = kHello;
 };
 
 }  // namespace mcsec::control::mike::testing

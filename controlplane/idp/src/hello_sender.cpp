@@ -1,5 +1,6 @@
 #include "mcsec/control/idp/hello_sender.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "mcsec/control/idp/hello.hpp"
@@ -26,7 +27,8 @@ HelloSender::HelloSender(const MessageAuthenticator& signer, config::IpAddress b
 }
 
 std::optional<std::vector<std::uint8_t>> HelloSender::poll(TimePoint now) {
-    if (now < next_due_) return std::nullopt;
+    const bool on_grid = now >= next_due_;
+    if (!on_grid && !(early_due_ && now >= *early_due_)) return std::nullopt;
     ++sequence_;
     const Hello hello{signer_.node_id(),
                       black_address_,
@@ -34,11 +36,24 @@ std::optional<std::vector<std::uint8_t>> HelloSender::poll(TimePoint now) {
                       sequence_,
                       {signer_.credential().begin(), signer_.credential().end()}};
     auto datagram = encode_hello(hello, signer_);
+    // Whichever hello goes out tells the new peer what an early one would have.
+    early_due_.reset();
+    if (!on_grid) {
+        last_early_ = now;
+        return datagram;
+    }
     next_due_ += interval_;
     // Stalled for more than an interval (a suspended process, a busy loop): restart the grid
     // from now instead of catching up with a burst of hellos.
     if (next_due_ <= now) next_due_ = now + interval_;
     return datagram;
+}
+
+void HelloSender::send_soon(TimePoint now) {
+    TimePoint at = now;
+    if (last_early_) at = std::max(at, *last_early_ + interval_ / kEarlyHellosPerInterval);
+    if (at >= next_due_) return;  // the grid's hello comes first anyway
+    if (!early_due_ || at < *early_due_) early_due_ = at;
 }
 
 }  // namespace mcsec::control::idp

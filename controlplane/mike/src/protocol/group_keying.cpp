@@ -10,8 +10,10 @@ namespace mcsec::control::mike {
 namespace {
 
 // Keeps a TREE_STATE's idle re-announcement to nodes outside the tree sparse: they are usually
-// joining (and then hear it at once, since discovery's JOIN triggers it) or not in this group.
+// joining (and then ask for it, JOIN_REQUEST) or not in this group.
 constexpr int kOutsiderAnnounceIntervals = 4;
+// Members spread their ACKs over the first 1/kAckSpreadIntervals of an interval (ack_delay()).
+constexpr int kAckSpreadIntervals = 4;
 
 MikeVerdict verdict_for(AuthResult result) {
     switch (result) {
@@ -122,7 +124,6 @@ void GroupKeying::note_epoch(std::uint64_t epoch) noexcept {
 
 void GroupKeying::on_membership(const idp::IdpEvent& event, TimePoint now) {
     if (event.node_id == params_.self || retired_self_) return;
-    const bool appeared = event.kind != idp::IdpEventKind::Leave;
     switch (event.kind) {
         case idp::IdpEventKind::Join:
             // A new run: whatever it asked before is void, and its old shutdown too.
@@ -131,6 +132,7 @@ void GroupKeying::on_membership(const idp::IdpEvent& event, TimePoint now) {
             [[fallthrough]];
         case idp::IdpEventKind::Restore:
             live_[event.node_id] = event.startup_timestamp;
+            heard_.insert(event.node_id);
             retired_.erase(event.node_id);
             break;
         case idp::IdpEventKind::Leave:
@@ -139,10 +141,11 @@ void GroupKeying::on_membership(const idp::IdpEvent& event, TimePoint now) {
             path_updates_.erase(event.node_id);
             break;
     }
+    // No state is sent to a node that (re)appears: it asks (JOIN_REQUEST) as soon as it follows
+    // the TM, and a request from a node already in the tree makes the TM re-send its state at
+    // once (on_join_request). Sending it on discovery's event as well only made every member
+    // receive it once more, and made the newcomer ask twice (a state lacking it).
     elect(now);
-    // A node that (re)appears learns the TM's state at once rather than at the next
-    // re-announcement: it may be a member that only needs it, or a joiner.
-    if (appeared && is_tm() && state_retx_) state_retx_->next = now;
     evaluate_member(now);
     step_tm(now);
 }
@@ -174,7 +177,8 @@ MikeVerdict GroupKeying::on_datagram(std::span<const std::uint8_t> datagram, Tim
         // An identical copy of the TREE_STATE we hold is the TM retransmitting because it has
         // not seen our ACK: send the ACK again (identical too), at most twice per interval.
         if (header.type == MessageType::TreeState && header.sender == tm_ && held_ &&
-            std::ranges::equal(datagram, held_datagram_) && !ack_bytes_.empty() && ack_tm_ == tm_ &&
+            held_evaluated_ && std::ranges::equal(datagram, held_datagram_) &&
+            !ack_bytes_.empty() && ack_tm_ == tm_ && !ack_due_ &&
             now >= ack_sent_ + interval() / 2) {
             outbox_.push_back(ack_bytes_);
             ack_sent_ = now;
@@ -196,7 +200,7 @@ MikeVerdict GroupKeying::on_datagram(std::span<const std::uint8_t> datagram, Tim
             } else if constexpr (std::is_same_v<T, PathUpdateBody>) {
                 verdict = on_path_update(header, body, now);
             } else if constexpr (std::is_same_v<T, JoinRequestBody>) {
-                verdict = on_join_request(header, body, now);
+                verdict = on_join_request(header, body);
             } else if constexpr (std::is_same_v<T, AckBody>) {
                 verdict = on_ack(header, body);
             } else {
@@ -259,15 +263,21 @@ MikeVerdict GroupKeying::on_path_update(const MessageHeader& header, PathUpdateB
     return MikeVerdict::Accepted;
 }
 
-MikeVerdict GroupKeying::on_join_request(const MessageHeader& header, const JoinRequestBody& body,
-                                         TimePoint now) {
+MikeVerdict GroupKeying::on_join_request(const MessageHeader& header, const JoinRequestBody& body) {
     if (held_) {
         const auto leaf_key = leaf_key_of(held_->tree, header.sender);
-        if (leaf_key && *leaf_key == body.leaf_key) return MikeVerdict::Ignored;  // joined
+        if (leaf_key && *leaf_key == body.leaf_key) {
+            // Served already, yet it asks again: it has not got the state that serves it. A
+            // joiner refuses our messages until its discovery has heard our hello, which may
+            // come after them; it asks again when it learns who the TM is. Re-send now rather
+            // than at the next retransmission, an interval later, but only once per requester
+            // and published state, so requests cannot make us multicast more than that.
+            if (is_tm() && resent_for_.insert(header.sender).second) reannounce_ = true;
+            return MikeVerdict::Ignored;
+        }
     }
     // Every node records requests, so a TM elected later serves those already made.
     join_requests_[header.sender] = body.leaf_key;
-    (void)now;
     return MikeVerdict::Accepted;
 }
 
@@ -357,17 +367,36 @@ void GroupKeying::evaluate_member(TimePoint now) {
     // makes the TM rekey above it.
     ack_bytes_ = sign(AckBody{key_hash_}, key_epoch_);
     ack_tm_ = tm_;
-    ack_sent_ = now;
-    outbox_.push_back(ack_bytes_);
+    ack_due_ = now + ack_delay();
+}
+
+// ACKs only stop the TM's retransmission, due an interval after it published; but on the
+// shared multicast channel every member receives every member's ACK, N^2 datagrams that all
+// arrive just as the members derive the key (at 50 members on two cores they delayed the last
+// members' keys by tens of milliseconds). Each member sends its ACK at its own fixed offset
+// within the first quarter interval, so the burst is spread and comes after the keys.
+Duration GroupKeying::ack_delay() const noexcept {
+    std::uint32_t hash = 2166136261u;  // FNV-1a of the node id: fixed per node, spread over ids
+    for (const char c : params_.self) hash = (hash ^ static_cast<std::uint8_t>(c)) * 16777619u;
+    constexpr std::uint32_t kSlots = 1024;
+    return interval() / kAckSpreadIntervals * static_cast<int>(hash % kSlots) / kSlots;
 }
 
 void GroupKeying::want_join(TimePoint now) {
     // A request is retransmitted as an identical copy, which the TM takes only once. A TM state
     // newer than the request that still lacks us means the TM served it and then dropped us (a
     // sponsor timeout) or never got it before a new TM took over: ask again under a new number.
+    // So does a change of TM: a joiner's discovery learns the peers one hello at a time, so it
+    // often asks while it follows a node that is not the TM, and the TM's answer to that
+    // request arrives before the TM's hello and is refused (unknown sender). The new request
+    // makes the TM re-send its state at once (on_join_request) instead of an interval later.
     const std::uint64_t seen = held_ && held_->from == tm_ ? held_->tree.epoch() : 0;
-    if (join_retx_ && join_key_ == member_.leaf_public_key() && seen <= join_seen_epoch_) return;
+    if (join_retx_ && join_key_ == member_.leaf_public_key() && seen <= join_seen_epoch_ &&
+        join_tm_ == tm_) {
+        return;
+    }
     join_seen_epoch_ = seen;
+    join_tm_ = tm_;
     join_key_ = member_.leaf_public_key();
     join_retx_ = Retransmission{sign(JoinRequestBody{join_key_}, max_epoch_seen_), now};
 }
@@ -475,7 +504,7 @@ bool GroupKeying::run_operations(TimePoint now) {
             }
             change = tree.leave(sponsor);
         } else {
-            change = next_operation();
+            change = next_operation(now);
             if (!change) break;
         }
         if (!change->ok()) break;
@@ -502,7 +531,7 @@ bool GroupKeying::run_operations(TimePoint now) {
 // The next membership operation, in this order: remove a member that is down or retired;
 // remove a member that asks to rejoin with a new leaf (it is joined next); put this node in the
 // tree or refresh its leaf; join a requester. Each is numbered above every epoch seen.
-std::optional<Result<TreeChange>> GroupKeying::next_operation() {
+std::optional<Result<TreeChange>> GroupKeying::next_operation(TimePoint now) {
     KeyTree& tree = held_->tree;
     const auto floor_epoch = [this, &tree] {
         if (max_epoch_seen_ <= tree.epoch()) return;
@@ -511,11 +540,20 @@ std::optional<Result<TreeChange>> GroupKeying::next_operation() {
             tree = std::move(*floored);
         }
     };
+    // A node that just started (a newcomer that took over as TM) has not heard every live
+    // peer's hello yet: discovery answers a join with the TM's hello at once, the others' come
+    // on their grid, up to an interval later. Removing the members it has not heard of would
+    // make them all rejoin; it waits found_delay after its start first. A member discovery
+    // reported and then lost, or that announced its shutdown, goes at once.
+    const bool settled = now >= started_ + params_.found_delay;
     for (const NodeId& member : tree.members()) {
-        if (member != params_.self && !is_live(member)) {
-            floor_epoch();
-            return tree.leave(member);
+        if (member == params_.self || is_live(member)) continue;
+        if (!settled && !heard_.contains(member) && !retired_.contains(member)) {
+            unheard_until_ = started_ + params_.found_delay;
+            continue;
         }
+        floor_epoch();
+        return tree.leave(member);
     }
     for (auto it = join_requests_.begin(); it != join_requests_.end();) {
         const auto leaf_key = leaf_key_of(tree, it->first);
@@ -568,6 +606,8 @@ void GroupKeying::publish_state(TimePoint now) {
     outbox_.push_back(bytes);
     state_retx_ = Retransmission{std::move(bytes), now + interval()};
     acked_.clear();
+    resent_for_.clear();
+    reannounce_ = false;  // everyone gets this one
     if (tree.complete() && !tree.empty()) {
         if (Result<TreeHash> hash = mike::tree_hash(tree); hash) state_hash_ = hash.value();
         if (!derive_key(tree)) ++counters_.key_failures;
@@ -586,6 +626,7 @@ bool GroupKeying::all_acked() const {
 std::vector<std::vector<std::uint8_t>> GroupKeying::poll(TimePoint now) {
     if (retired_self_) return {};
     step_tm(now);
+    if (unheard_until_ && now >= *unheard_until_) unheard_until_.reset();  // step_tm removed them
     const auto due = [this, now](std::optional<Retransmission>& retx) {
         if (retx && retx->next <= now) {
             outbox_.push_back(retx->bytes);
@@ -595,6 +636,20 @@ std::vector<std::vector<std::uint8_t>> GroupKeying::poll(TimePoint now) {
     due(join_retx_);
     due(path_retx_);
     due(handover_retx_);
+    if (ack_due_ && *ack_due_ <= now) {
+        outbox_.push_back(ack_bytes_);
+        ack_sent_ = now;
+        ack_due_.reset();
+    }
+    if (reannounce_ && is_tm() && tm_ready_ && state_retx_) {
+        // For a node that asks again: a copy under a new number, which the members holding
+        // the state ignore. The identical copies of the retransmission mean "I
+        // miss your ACK" and each would make every member ACK again, N^2 datagrams.
+        outbox_.push_back(
+            sign(TreeStateBody{held_->tree.complete() ? NodeId{} : held_->sponsor, held_->tree},
+                 held_->tree.epoch()));
+    }
+    reannounce_ = false;
     if (is_tm() && tm_ready_ && state_retx_ && state_retx_->next <= now) {
         const KeyTree& tree = held_->tree;
         const bool unacked = !tree.complete() || !all_acked();
@@ -612,11 +667,15 @@ std::vector<std::vector<std::uint8_t>> GroupKeying::poll(TimePoint now) {
 
 TimePoint GroupKeying::next_due() const noexcept {
     if (retired_self_) return TimePoint::max();
-    if (!outbox_.empty()) return TimePoint::min();
+    if (!outbox_.empty() || (reannounce_ && is_tm() && tm_ready_ && state_retx_)) {
+        return TimePoint::min();
+    }
     TimePoint due = TimePoint::max();
     for (const auto* retx : {&join_retx_, &path_retx_, &handover_retx_, &state_retx_}) {
         if (*retx) due = std::min(due, (*retx)->next);
     }
+    if (ack_due_) due = std::min(due, *ack_due_);
+    if (unheard_until_) due = std::min(due, *unheard_until_);
     if (is_tm() && !tm_ready_) due = std::min(due, tm_since_ + params_.found_delay);
     if (is_tm() && tm_ready_ && held_ && !held_->tree.complete() && !held_->tree.empty()) {
         due = std::min(due, pending_since_ + params_.sponsor_timeout);
@@ -652,6 +711,7 @@ std::vector<std::vector<std::uint8_t>> GroupKeying::shutdown(TimePoint now) {
     path_retx_.reset();
     handover_retx_.reset();
     state_retx_.reset();
+    ack_due_.reset();
     outbox_.clear();
     // Three identical copies: nothing retransmits after this, and receivers drop the extras as
     // replays. If all are lost, discovery's LEAVE after 4H has the same effect, only later.

@@ -20,12 +20,26 @@ class HelloSender {
     HelloSender(const MessageAuthenticator& signer, config::IpAddress black_address,
                 std::uint64_t startup_timestamp, Duration hello_interval, TimePoint start);
 
-    TimePoint next_due() const noexcept { return next_due_; }
+    // Early hellos asked for by send_soon() are at least this many per interval apart.
+    static constexpr int kEarlyHellosPerInterval = 4;
+
+    // When poll() has a hello to send next: the grid's next slot, or an earlier one send_soon()
+    // asked for.
+    TimePoint next_due() const noexcept { return early_due_ ? *early_due_ : next_due_; }
 
     // The signed hello datagram when one is due at `now`, else nullopt. Hellos are due every
     // hello interval on a fixed grid from `start`; after a stall longer than one interval the
     // grid restarts at `now` rather than sending the missed hellos in a burst.
     std::optional<std::vector<std::uint8_t>> poll(TimePoint now);
+
+    // A peer just appeared (JOIN, RESTORE): it may have started right after our last hello and
+    // would otherwise learn of us only at our next slot, up to an interval later, which delays
+    // everything it does with us (keying waits for discovery). Makes one extra hello due at
+    // `now`, off the grid, which stays where it is. Rate-limited so a flood of joins cannot
+    // multiply the hello rate: an early hello comes at least interval / kEarlyHellosPerInterval
+    // after the previous early one (a request within that spacing is deferred to its end, not
+    // dropped), and none when the grid's own hello is due first.
+    void send_soon(TimePoint now);
 
     // The sequence number of the last hello sent (0 before the first).
     std::uint64_t last_sequence() const noexcept { return sequence_; }
@@ -36,7 +50,9 @@ class HelloSender {
     config::IpAddress black_address_;
     std::uint64_t startup_timestamp_;
     Duration interval_;
-    TimePoint next_due_;
+    TimePoint next_due_;                   // the grid's next slot
+    std::optional<TimePoint> early_due_;   // an extra hello asked for by send_soon()
+    std::optional<TimePoint> last_early_;  // when the last extra hello went out
     std::uint64_t sequence_ = 0;
 };
 

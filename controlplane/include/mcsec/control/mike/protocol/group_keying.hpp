@@ -115,8 +115,7 @@ class GroupKeying {
     MikeVerdict on_tree_state(const MessageHeader& header, TreeStateBody& body,
                               std::span<const std::uint8_t> datagram, TimePoint now);
     MikeVerdict on_path_update(const MessageHeader& header, PathUpdateBody& body, TimePoint now);
-    MikeVerdict on_join_request(const MessageHeader& header, const JoinRequestBody& body,
-                                TimePoint now);
+    MikeVerdict on_join_request(const MessageHeader& header, const JoinRequestBody& body);
     MikeVerdict on_ack(const MessageHeader& header, const AckBody& body);
     MikeVerdict on_handover(const MessageHeader& header, HandoverBody& body, TimePoint now);
 
@@ -124,12 +123,13 @@ class GroupKeying {
     void evaluate_member(TimePoint now);
     void want_join(TimePoint now);
     bool derive_key(const KeyTree& tree);
+    Duration ack_delay() const noexcept;
 
     // TM side: take the state over, run the membership operations, spread the tree.
     void step_tm(TimePoint now);
     bool adopt_state(TimePoint now);
     bool run_operations(TimePoint now);
-    std::optional<Result<TreeChange>> next_operation();
+    std::optional<Result<TreeChange>> next_operation(TimePoint now);
     void publish_state(TimePoint now);
     bool all_acked() const;
 
@@ -141,6 +141,9 @@ class GroupKeying {
 
     std::map<NodeId, std::uint64_t> live_;  // peers discovery reports up -> startup timestamp
     std::set<NodeId> retired_;              // peers that announced their shutdown
+    std::set<NodeId> heard_;                // peers discovery ever reported up
+    // A TM that just started keeps tree members it never heard of until then (next_operation).
+    std::optional<TimePoint> unheard_until_;
     bool retired_self_ = false;
     std::map<NodeId, ReplayWindow> windows_;
     std::uint64_t next_number_ = 1;
@@ -159,6 +162,7 @@ class GroupKeying {
     std::optional<Retransmission> join_retx_;
     X25519PublicKey join_key_{};
     std::uint64_t join_seen_epoch_ = 0;  // the TM state's epoch when the request was made
+    NodeId join_tm_;                     // the TM followed when the request was made
     std::optional<Retransmission> path_retx_;
     std::uint64_t path_epoch_ = 0;
     std::uint64_t sponsored_epoch_ = 0;
@@ -166,6 +170,7 @@ class GroupKeying {
     std::vector<std::uint8_t> ack_bytes_;
     NodeId ack_tm_;
     TimePoint ack_sent_{};
+    std::optional<TimePoint> ack_due_;  // ack_bytes_ not sent yet: when to
     std::uint64_t key_epoch_ = 0;
     TreeHash key_hash_{};
     std::vector<NodeId> key_members_;
@@ -179,6 +184,8 @@ class GroupKeying {
     std::set<NodeId> acked_;
     TreeHash state_hash_{};
     std::optional<Retransmission> state_retx_;
+    std::set<NodeId> resent_for_;  // requesters the current state was re-sent to early
+    bool reannounce_ = false;      // poll() sends the current state once more, at once
     std::optional<Retransmission> handover_retx_;
     NodeId handover_to_;
 };

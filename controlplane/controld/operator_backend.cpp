@@ -1,0 +1,158 @@
+#include "operator_backend.hpp"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <stdexcept>
+
+#include "mcsec/control/idp/hello_verdict.hpp"
+#include "mcsec/control/mike/protocol/verdict.hpp"
+
+namespace mcsec::control {
+
+namespace {
+
+using api::Json;
+
+long long ms_since(idp::TimePoint then) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(idp::Clock::now() - then).count();
+}
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+}  // namespace
+
+Json DaemonOperatorBackend::status() {
+    const auto& cfg = daemon_.config();
+    const auto peers = daemon_.peers().peers();
+    size_t up = 0;
+    for (const auto& p : peers) up += p.state == idp::PeerState::Up ? 1 : 0;
+    size_t keyed = 0;
+    for (const auto& g : daemon_.groups()) keyed += g.keyed_at ? 1 : 0;
+    return {{"instance", cfg.instance.name},
+            {"node_id", cfg.instance.name},
+            {"version", "0.1.0"},
+            {"pid", getpid()},
+            {"uptime_s", ms_since(daemon_.started_at()) / 1000},
+            {"keying_mode", std::string(config::to_string(cfg.keying.mode))},
+            {"dataplane", daemon_.attached() ? "attached" : "detached"},
+            {"peers_up", up},
+            {"peers_known", peers.size()},
+            {"groups_protected", daemon_.groups().size()},
+            {"groups_keyed", keyed},
+            {"alarms", daemon_.alarms().size()}};
+}
+
+Json DaemonOperatorBackend::peers() {
+    Json out = Json::array();
+    for (const auto& p : daemon_.peers().peers()) {
+        out.push_back({{"node_id", p.node_id},
+                       {"state", std::string(idp::to_string(p.state))},
+                       {"black_address", p.black_address.to_string()},
+                       {"startup_timestamp", p.startup_timestamp},
+                       {"sequence", p.sequence},
+                       {"last_heard_ms", ms_since(p.last_heard)},
+                       // The TLS prefix exchange is not wired into the daemon yet.
+                       {"prefixes", Json::array()}});
+    }
+    return out;
+}
+
+Json DaemonOperatorBackend::groups() {
+    Json out = Json::array();
+    for (const auto& g : daemon_.groups()) {
+        const auto& k = g.keying;
+        out.push_back(
+            {{"group", g.group->address.to_string()},
+             {"source", g.group->source ? Json(g.group->source->to_string()) : Json(nullptr)},
+             {"black_group",
+              g.group->black_group ? Json(g.group->black_group->to_string()) : Json(nullptr)},
+             {"policy", g.group->policy},
+             {"state", g.keyed_at ? "keyed" : "no_key"},
+             {"role", k.is_tm() ? "tm" : "member"},
+             {"tm", k.tm().empty() ? Json(nullptr) : Json(k.tm())},
+             {"epoch", k.epoch() ? Json(k.epoch()) : Json(nullptr)},
+             {"members", k.members()},
+             {"spi", g.spi ? Json(*g.spi) : Json(nullptr)},
+             {"rekeyed_ms_ago", g.keyed_at ? Json(ms_since(*g.keyed_at)) : Json(nullptr)}});
+    }
+    return out;
+}
+
+Json DaemonOperatorBackend::sas() {
+    Json out = Json::array();
+    if (const SaInstaller* installer = daemon_.installer()) {
+        for (const auto& [group, sas] : installer->snapshot()) {
+            for (const std::uint32_t spi : sas.receiving_spis) {
+                const bool sending = sas.sending_spi && *sas.sending_spi == spi;
+                out.push_back({{"group", group},
+                               {"spi", spi},
+                               {"direction", sending ? "outbound" : "inbound"},
+                               {"state", "active"},
+                               {"epoch", nullptr},
+                               {"sender_id", daemon_.config().instance.sender_id},
+                               {"slot", nullptr},
+                               {"installed_ms_ago", nullptr}});
+            }
+        }
+    }
+    return out;
+}
+
+Json DaemonOperatorBackend::alarms() {
+    Json out = Json::array();
+    for (const auto& a : daemon_.alarms()) {
+        out.push_back({{"time", rfc3339(a.time)},
+                       {"kind", a.kind},
+                       {"origin", "local"},
+                       {"group", a.group.empty() ? Json(nullptr) : Json(a.group)},
+                       {"peer", a.peer},
+                       {"spi", a.spi},
+                       {"detail", a.detail}});
+    }
+    return out;
+}
+
+Json DaemonOperatorBackend::counters() {
+    Json hello = Json::object();
+    const auto& hc = daemon_.peers().counters();
+    for (size_t v = 0; v < idp::kHelloVerdictCount; ++v) {
+        hello[std::string(idp::counter_name(static_cast<idp::HelloVerdict>(v)))] = hc.verdicts[v];
+    }
+    Json mike = Json::object();
+    for (const auto& g : daemon_.groups()) {
+        Json received = Json::object();
+        const auto& mc = g.keying.counters();
+        for (size_t v = 0; v < mike::kMikeVerdictCount; ++v) {
+            received[std::string(mike::counter_name(static_cast<mike::MikeVerdict>(v)))] =
+                mc.received[v];
+        }
+        mike[g.group->address.to_string()] = {{"received", received},
+                                              {"sent", mc.sent},
+                                              {"epochs_completed", mc.epochs_completed},
+                                              {"rekeys_started", mc.rekeys_started}};
+    }
+    return {{"unknown_datagrams", daemon_.unknown_datagrams()},
+            {"send_failures", daemon_.send_failures()},
+            {"hello_verdicts", hello},
+            {"mike", mike}};
+}
+
+Json DaemonOperatorBackend::rekey(std::optional<std::string> group) {
+    try {
+        return {{"started", daemon_.rekey(group)}};
+    } catch (const std::invalid_argument& e) {
+        throw api::OperatorError(e.what());
+    } catch (const std::logic_error& e) {
+        throw api::OperatorError(e.what());
+    }
+}
+
+}  // namespace mcsec::control
