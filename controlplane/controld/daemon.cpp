@@ -247,9 +247,42 @@ void Daemon::run_due() {
     std::vector<idp::IdpEvent> events;
     peer_table_.expire(now, events);
     on_idp_events(events);
+    check_lifetimes(now);
     drain_keying(now);
     if (installer_) installer_->run_due(now);
     arm_timer();
+}
+
+void Daemon::check_lifetimes(idp::TimePoint now) {
+    for (auto& engine : engines_) {
+        const std::uint64_t epoch = engine.keying.epoch();
+        if (!engine.keyed_at || epoch == 0 || engine.expiry_handled_epoch == epoch) continue;
+        const config::Policy* policy = config_.find_policy(engine.group->policy);
+        const std::uint64_t soft_s = policy ? policy->lifetime.seconds.soft : 0;
+        const bool aged = soft_s > 0 && now - *engine.keyed_at >= std::chrono::seconds(soft_s);
+        const std::string name = engine.group->address.to_string();
+        const bool used_up = installer_ && installer_->sending_sa_soft_expired(name);
+        if (!aged && !used_up) continue;
+        engine.expiry_handled_epoch = epoch;
+        if (!engine.keying.is_tm() && !used_up) continue;  // the TM's key ages alike
+        if (engine.keying.is_tm()) {
+            std::printf(
+                "mcsec-controld: group %s epoch %lu reached its soft lifetime (%s): "
+                "rekeying\n",
+                name.c_str(), static_cast<unsigned long>(epoch),
+                aged ? "seconds" : "bytes or packets");
+            std::fflush(stdout);
+            engine.keying.request_rekey(now);
+        } else {
+            // Only the TM starts a rekey; its own SA ages the same way. A member that used up
+            // its bytes or packets first says so (telling the TM needs registration's
+            // SA_EXPIRED, not wired into the daemon yet).
+            raise_alarm("SA_EXPIRED", name, engine.spi.value_or(0),
+                        "epoch " + std::to_string(epoch) +
+                            " reached its soft lifetime here; the TM (" + engine.keying.tm() +
+                            ") rekeys on its own lifetime");
+        }
+    }
 }
 
 void Daemon::arm_timer() {

@@ -48,6 +48,7 @@ class Daemon {
         mike::GroupKeying keying;
         std::optional<idp::TimePoint> keyed_at;  // when the current key was installed
         std::optional<std::uint32_t> spi;        // the current key's SPI
+        std::uint64_t expiry_handled_epoch = 0;  // soft lifetime acted on for this epoch
     };
 
     Daemon(boost::asio::io_context& io, const config::ApplianceConfig& config,
@@ -87,6 +88,9 @@ class Daemon {
     void run_due();
     void arm_timer();
     void raise_alarm(std::string kind, std::string group, std::uint32_t spi, std::string detail);
+    // Soft lifetimes: the TM rekeys a group whose key is older than the policy's soft seconds
+    // or whose sending SA the fast path marked soft-expired (bytes, packets).
+    void check_lifetimes(idp::TimePoint now);
 
     boost::asio::io_context& io_;
     const config::ApplianceConfig& config_;

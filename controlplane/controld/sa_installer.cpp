@@ -121,6 +121,14 @@ std::optional<SaInstaller::TimePoint> SaInstaller::next_due() const {
     return steps_.front().due;
 }
 
+bool SaInstaller::sending_sa_soft_expired(const std::string& group) const {
+    const auto it = groups_.find(group);
+    if (it == groups_.end() || !it->second.sending) return false;
+    const shm::SaRuntime& runtime = region_.runtime(it->second.sending->slot);
+    return std::atomic_ref<const uint8_t>(runtime.outbound.soft_expired)
+               .load(std::memory_order_relaxed) != 0;
+}
+
 std::map<std::string, SaInstaller::GroupSas> SaInstaller::snapshot() const {
     std::map<std::string, GroupSas> out;
     for (const auto& [name, state] : groups_) {

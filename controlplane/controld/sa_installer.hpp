@@ -48,6 +48,10 @@ class SaInstaller {
     };
     std::map<std::string, GroupSas> snapshot() const;  // by group address text
 
+    // Whether the fast path marked the SA senders of `group` use now as past its soft lifetime
+    // (bytes, packets or seconds: the dataplane counts them in the SA's runtime block).
+    bool sending_sa_soft_expired(const std::string& group) const;
+
   private:
     struct Installed {
         std::uint32_t spi;

@@ -5,7 +5,9 @@ bridge, discover each other and converge on one group key: the same epoch and ke
 (KCV: never the key itself) with all N members. Optionally a share of the control datagrams is
 dropped at every receiver (nftables `numgen random`), and they must still converge.
 
-Usage: controld_swarm_test.py BUILD_DIR N [DROP_PERCENT] [TIMEOUT_S]
+Usage: controld_swarm_test.py BUILD_DIR N [DROP_PERCENT] [TIMEOUT_S] [SOFT_LIFETIME_S]
+With SOFT_LIFETIME_S the policy's key lifetime is that short, and after converging the group
+must rekey by itself (the TM on the soft lifetime) and converge again.
 (perf/join_latency.py reuses its setup to measure join and leave latency.)
 Prints the time from start to convergence. Exit 77 (skipped) without root or namespaces.
 """
@@ -29,7 +31,9 @@ def run(cmd, check=True):
     return r
 
 
-def config(i, work):
+def config(i, work, soft_seconds=0):
+    lifetime = (f"lifetime = {{ soft_seconds = {soft_seconds}, hard_seconds = "
+                f"{soft_seconds * 10} }}\n" if soft_seconds else "")
     return f"""schema_version = 1
 [instance]
 name = "node{i:03d}"
@@ -47,7 +51,7 @@ addresses = ["198.18.{i // 250}.{i % 250 + 1}/16"]
 [[policies]]
 name = "p"
 transform = "aes-gcm-256"
-[[groups]]
+{lifetime}[[groups]]
 address = "239.1.1.1"
 policy = "p"
 [identity]
@@ -82,7 +86,7 @@ def teardown():
             run(f"ip netns del {name}", check=False)
 
 
-def setup(work, n, drop):
+def setup(work, n, drop, soft_seconds=0):
     """The bridge namespace and n instance namespaces with their configs."""
     with open(os.path.join(work, "psk.key"), "w") as f:
         f.write(os.urandom(32).hex() + "\n")
@@ -104,7 +108,7 @@ def setup(work, n, drop):
             run(f"ip netns exec {ns} nft add rule inet mcsec_loss input udp dport 7400 "
                 f"numgen random mod 100 '<' {drop} drop")
         with open(os.path.join(work, f"node{i}.toml"), "w") as f:
-            f.write(config(i, work))
+            f.write(config(i, work, soft_seconds))
 
 
 def start(work, i, controld):
@@ -146,17 +150,27 @@ def main():
     build, n = sys.argv[1], int(sys.argv[2])
     drop = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     timeout = float(sys.argv[4]) if len(sys.argv) > 4 else 60.0
+    soft = int(sys.argv[5]) if len(sys.argv) > 5 else 0
     controld = os.path.join(build, "controlplane", "controld", "mcsec-controld")
     preflight(drop)
     teardown()
     work = tempfile.mkdtemp(prefix="mcsec-swarm-")
     procs = []
     try:
-        setup(work, n, drop)
+        setup(work, n, drop, soft)
         t0 = time.time()
         procs = [start(work, i, controld) for i in range(1, n + 1)]
         converged = wait_converged(work, range(1, n + 1), n, timeout)
         keys = latest_keys(work, n)
+        if soft and converged is not None:
+            # The TM rekeys when the key reaches its soft lifetime; everyone follows.
+            first = keys[1][0]
+            again = wait_converged(work, range(1, n + 1), n, soft * 3 + 5, after_epoch=first)
+            keys = latest_keys(work, n)
+            print(("ok    " if again is not None else "FAIL  ") +
+                  f"soft lifetime of {soft} s: rekeyed from epoch {first} to {keys[1][0]} "
+                  f"{again and round(again, 2)} s after convergence (all {n} on one key)")
+            converged = again and converged
         crashed = [i for i, p in enumerate(procs, 1) if p.poll() is not None]
         ok = converged is not None and not crashed
         summary = (f"{n} instances, {drop}% of control datagrams dropped: " +
