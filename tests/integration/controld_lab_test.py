@@ -74,10 +74,10 @@ def deliver(sender, receivers, absent=(), count=100, tag="mike"):
 
 def main():
     preflight()
-    r = run(f"{LAB} up --sites 3 --keying mike --dir {DIR}")
+    r = run(f"{LAB} up --sites 3 --keying mike --identity x509 --dir {DIR}")
     try:
         if r.returncode != 0:
-            check(False, f"mcsec-lab up --keying mike: {r.stderr[-1500:]}")
+            check(False, f"mcsec-lab up --keying mike --identity x509: {r.stderr[-1500:]}")
             return
         agreed = wait_agreement((1, 2, 3), 3)
         check(agreed is not None, f"three sites agreed one key without any key in their files "
