@@ -36,13 +36,7 @@ std::vector<std::uint8_t> encode_hello_unsigned(const Hello& hello, std::size_t 
 
 std::vector<std::uint8_t> encode_hello(const Hello& hello, const MessageAuthenticator& signer) {
     auto out = encode_hello_unsigned(hello, signer.max_signature_size());
-    const auto signature = signer.sign(out);
-    if (signature.empty() || signature.size() > signer.max_signature_size()) {
-        throw std::logic_error("IDP hello: signature size outside the signer's bounds");
-    }
-    ByteWriter writer(out);
-    writer.u16(static_cast<std::uint16_t>(signature.size()));
-    writer.bytes(signature);
+    append_signature(out, signer, "IDP hello");
     return out;
 }
 

@@ -112,4 +112,15 @@ ParseError read_prefix(ByteReader& reader, config::Prefix& prefix) {
     return ParseError::Ok;
 }
 
+void append_signature(std::vector<std::uint8_t>& message, const MessageAuthenticator& signer,
+                      std::string_view what) {
+    const auto signature = signer.sign(message);
+    if (signature.empty() || signature.size() > signer.max_signature_size()) {
+        throw std::logic_error(std::string(what) + ": signature size outside the signer's bounds");
+    }
+    ByteWriter writer(message);
+    writer.u16(static_cast<std::uint16_t>(signature.size()));
+    writer.bytes(signature);
+}
+
 }  // namespace mcsec::control::idp

@@ -250,13 +250,7 @@ std::vector<std::uint8_t> encode_unsigned(const Message& message, std::size_t si
 
 std::vector<std::uint8_t> encode(const Message& message, const MessageAuthenticator& signer) {
     auto out = encode_unsigned(message, signer.max_signature_size());
-    const auto signature = signer.sign(out);
-    if (signature.empty() || signature.size() > signer.max_signature_size()) {
-        throw std::logic_error("registration: signature size outside the signer's bounds");
-    }
-    ByteWriter writer(out);
-    writer.u16(static_cast<std::uint16_t>(signature.size()));
-    writer.bytes(signature);
+    idp::append_signature(out, signer, "registration");
     return out;
 }
 

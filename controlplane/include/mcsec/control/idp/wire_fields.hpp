@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "mcsec/config/ip_address.hpp"
 #include "mcsec/control/authenticator.hpp"
@@ -39,5 +40,11 @@ ParseError read_address(ByteReader& reader, config::IpAddress& address);
 // than its family allows, is BadPrefix.
 void write_prefix(ByteWriter& writer, const config::Prefix& prefix);
 ParseError read_prefix(ByteReader& reader, config::Prefix& prefix);
+
+// Signs `message` (every byte so far) and appends the trailer: u16 signature length +
+// signature. Shared by the signed messages of IDP and registration. Throws std::logic_error
+// naming `what` if the signer returns a size outside its own bounds.
+void append_signature(std::vector<std::uint8_t>& message, const MessageAuthenticator& signer,
+                      std::string_view what);
 
 }  // namespace mcsec::control::idp
