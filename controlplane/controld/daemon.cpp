@@ -1,5 +1,7 @@
 #include "daemon.hpp"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
@@ -7,6 +9,7 @@
 #include "key_check_value.hpp"
 #include "mcsec/control/idp/idp_event.hpp"
 #include "mcsec/control/mike/protocol/epoch_key.hpp"
+#include "mcsec/control/registration/wire_format.hpp"
 #include "mcsec/dataplane/manual_keying.hpp"
 #include "startup_timestamp.hpp"
 
@@ -75,7 +78,9 @@ bool Daemon::start(std::string& error) {
     try {
         socket_ = std::make_unique<DiscoverySocket>(
             io_, black->name, discovery.group, discovery.port,
-            [this](std::span<const std::uint8_t> datagram) { on_datagram(datagram); });
+            [this](std::span<const std::uint8_t> datagram, const std::string& source) {
+                on_datagram(datagram, source);
+            });
     } catch (const std::exception& e) {
         error = e.what();
         return false;
@@ -89,6 +94,15 @@ bool Daemon::start(std::string& error) {
                                                        idp::Duration(discovery.hello_interval_ms),
                                                        idp::Clock::now());
     if (!start_keying(startup, error)) return false;
+    // Registration timestamps start above every one an earlier run sent: the startup timestamp
+    // (microseconds) grows across restarts, and 4096 messages per microsecond between two
+    // starts is far more than a run sends.
+    std::uint32_t spi_start = 0;
+    RAND_bytes(reinterpret_cast<unsigned char*>(&spi_start), sizeof spi_start);
+    registration::ClientConfig client_config;
+    client_config.retransmit_interval = idp::Duration(discovery.hello_interval_ms);
+    registration_ = std::make_unique<RegistrationService>(authenticator_, startup * 4096, spi_start,
+                                                          client_config);
     std::printf("mcsec-controld: instance %s discovering on %s (%s port %u), startup %lu\n",
                 config_.instance.name.c_str(), black->name.c_str(),
                 discovery.group.to_string().c_str(), discovery.port,
@@ -123,15 +137,18 @@ bool Daemon::start_keying(std::uint64_t startup, std::string& error) {
 
 void Daemon::stop() {
     const auto now = idp::Clock::now();
+    RegistrationEffects effects;
+    registration_->leave_all(now, effects);
+    apply(effects, now);
     for (auto& engine : engines_) {
         for (const auto& datagram : engine.keying.shutdown(now)) socket_->send(datagram);
     }
 }
 
-void Daemon::on_datagram(std::span<const std::uint8_t> datagram) {
+void Daemon::on_datagram(std::span<const std::uint8_t> datagram, const std::string& source) {
     const auto now = idp::Clock::now();
     const auto wall = std::chrono::system_clock::now();
-    // The first two bytes say which protocol: "ID" discovery, "MK" MIKE.
+    // The first two bytes say which protocol: "ID" discovery, "MK" MIKE, "RG" registration.
     if (datagram.size() >= 2 && datagram[0] == 'I' && datagram[1] == 'D') {
         std::vector<idp::IdpEvent> events;
         peer_table_.on_hello(datagram, now, wall, events);  // verdicts counted by the table
@@ -148,6 +165,10 @@ void Daemon::on_datagram(std::span<const std::uint8_t> datagram) {
             }
             break;
         }
+    } else if (registration::has_registration_magic(datagram)) {
+        RegistrationEffects effects;
+        registration_->on_datagram(datagram, source, now, wall, effects);
+        apply(effects, now);
     } else {
         ++unknown_datagrams_;
     }
@@ -190,6 +211,56 @@ void Daemon::drain_keying(idp::TimePoint now) {
         for (const auto& datagram : engine.keying.poll(now)) socket_->send(datagram);
         while (auto key = engine.keying.take_new_key()) install(engine, *key, now);
     }
+    follow_tms(now);
+}
+
+void Daemon::follow_tms(idp::TimePoint now) {
+    RegistrationEffects effects;
+    for (const auto& engine : engines_) {
+        const config::Policy* policy = config_.find_policy(engine.group->policy);
+        const std::uint64_t hard_s = policy ? policy->lifetime.seconds.hard : 0;
+        registration_->follow(engine.group->address, engine.keying.tm(),
+                              std::chrono::seconds(hard_s), now, effects);
+    }
+    apply(effects, now);
+}
+
+Daemon::GroupEngine* Daemon::engine_for(const config::IpAddress& group) {
+    for (auto& engine : engines_) {
+        if (engine.group->address == group) return &engine;
+    }
+    return nullptr;
+}
+
+void Daemon::apply(RegistrationEffects& effects, idp::TimePoint now) {
+    for (const auto& outgoing : effects.datagrams) {
+        const idp::Peer* peer = peer_table_.find(outgoing.to);
+        if (peer == nullptr || peer->state != idp::PeerState::Up ||
+            !socket_->send_to(peer->black_address, outgoing.datagram)) {
+            ++unroutable_datagrams_;  // the request is retransmitted; an alarm is best effort
+        }
+    }
+    for (const auto& event : effects.events) {
+        std::printf("mcsec-controld: registration %s group %s peer %s t=%.6f\n",
+                    std::string(registration::to_string(event.kind)).c_str(),
+                    event.group.to_string().c_str(), event.peer.c_str(), wall_seconds());
+    }
+    if (!effects.events.empty()) std::fflush(stdout);
+    for (auto& alarm : effects.alarms) {
+        raise_alarm(std::string(registration::to_string(alarm.kind)),
+                    alarm.group ? alarm.group->to_string() : std::string{}, alarm.spi,
+                    std::move(alarm.detail), std::move(alarm.peer),
+                    std::string(registration::to_string(alarm.origin)));
+    }
+    for (const auto& group : effects.rekeys) {
+        GroupEngine* engine = engine_for(group);
+        if (engine == nullptr || !engine->keying.is_tm()) continue;
+        std::printf("mcsec-controld: group %s rekeying at a member's request (registration)\n",
+                    group.to_string().c_str());
+        std::fflush(stdout);
+        engine->keying.request_rekey(now);
+    }
+    effects = {};
 }
 
 void Daemon::install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePoint now) {
@@ -209,14 +280,26 @@ void Daemon::install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePo
     }
     engine.keyed_at = now;
     engine.spi = key.spi;
+    RegistrationEffects effects;
+    if (!registration_->epoch_installed(engine.group->address, key.epoch, key.spi, now, effects)) {
+        // MIKE derives SPIs from the tree; a collision with another group this TM serves is
+        // unlikely but possible, and a new tree gives a new SPI.
+        raise_alarm("SERVER_CONFLICT", engine.group->address.to_string(), key.spi,
+                    "epoch " + std::to_string(key.epoch) +
+                        "'s SPI is held by another group this node serves: rekeying");
+        engine.keying.request_rekey(now);
+    }
+    apply(effects, now);
 }
 
-void Daemon::raise_alarm(std::string kind, std::string group, std::uint32_t spi,
-                         std::string detail) {
+void Daemon::raise_alarm(std::string kind, std::string group, std::uint32_t spi, std::string detail,
+                         std::string peer, std::string origin) {
     constexpr std::size_t kMaxAlarms = 256;  // the log keeps the newest
-    std::fprintf(stderr, "mcsec-controld: alarm %s: %s\n", kind.c_str(), detail.c_str());
+    std::fprintf(stderr, "mcsec-controld: alarm %s (%s%s%s): %s\n", kind.c_str(), origin.c_str(),
+                 peer.empty() ? "" : ", peer ", peer.c_str(), detail.c_str());
     alarms_.push_back(DaemonAlarm{std::chrono::system_clock::now(), std::move(kind),
-                                  std::move(group), std::string{}, spi, std::move(detail)});
+                                  std::move(origin), std::move(group), std::move(peer), spi,
+                                  std::move(detail)});
     while (alarms_.size() > kMaxAlarms) alarms_.pop_front();
 }
 
@@ -248,6 +331,9 @@ void Daemon::run_due() {
     peer_table_.expire(now, events);
     on_idp_events(events);
     check_lifetimes(now);
+    RegistrationEffects effects;
+    registration_->on_timer(now, effects);
+    apply(effects, now);
     drain_keying(now);
     if (installer_) installer_->run_due(now);
     arm_timer();
@@ -274,13 +360,15 @@ void Daemon::check_lifetimes(idp::TimePoint now) {
             std::fflush(stdout);
             engine.keying.request_rekey(now);
         } else {
-            // Only the TM starts a rekey; its own SA ages the same way. A member that used up
-            // its bytes or packets first says so (telling the TM needs registration's
-            // SA_EXPIRED, not wired into the daemon yet).
-            raise_alarm("SA_EXPIRED", name, engine.spi.value_or(0),
-                        "epoch " + std::to_string(epoch) +
-                            " reached its soft lifetime here; the TM (" + engine.keying.tm() +
-                            ") rekeys on its own lifetime");
+            // Only the TM starts a rekey. A member that used up its bytes or packets first (it
+            // sends more than the TM) tells the TM with registration's SA_EXPIRED.
+            RegistrationEffects effects;
+            registration_->report_sa_expired(
+                engine.group->address, engine.spi.value_or(0),
+                "epoch " + std::to_string(epoch) +
+                    "'s sending SA reached its soft lifetime (bytes or packets)",
+                now, effects);
+            apply(effects, now);
         }
     }
 }
@@ -292,6 +380,7 @@ void Daemon::arm_timer() {
         if (auto step = installer_->next_due()) due = std::min(due, *step);
     }
     for (const auto& engine : engines_) due = std::min(due, engine.keying.next_due());
+    if (auto step = registration_->next_due()) due = std::min(due, *step);
     timer_.expires_at(due);
     timer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) run_due();

@@ -21,6 +21,7 @@
 #include "mcsec/control/idp/peer_table.hpp"
 #include "mcsec/control/mike/protocol/group_keying.hpp"
 #include "mcsec/shm/region.hpp"
+#include "registration_service.hpp"
 #include "sa_installer.hpp"
 
 namespace mcsec::control {
@@ -34,7 +35,8 @@ struct DaemonOptions {
 // An alarm as the operator API shows it (docs/protocol/operator-api.md, "alarms").
 struct DaemonAlarm {
     std::chrono::system_clock::time_point time;
-    std::string kind;  // SA_EXPIRED, MALFORMED_PACKET, SERVER_CONFLICT, SIGN_FAILED
+    std::string kind;              // SA_EXPIRED, MALFORMED_PACKET, SERVER_CONFLICT, SIGN_FAILED
+    std::string origin = "local";  // or "received": a peer sent it in a registration ALARM
     std::string group;
     std::string peer;
     std::uint32_t spi = 0;
@@ -68,7 +70,9 @@ class Daemon {
     const std::deque<DaemonAlarm>& alarms() const { return alarms_; }
     bool attached() const { return installer_ != nullptr; }
     const SaInstaller* installer() const { return installer_.get(); }
+    const RegistrationService* registration() const { return registration_.get(); }
     std::uint64_t unknown_datagrams() const { return unknown_datagrams_; }
+    std::uint64_t unroutable_datagrams() const { return unroutable_datagrams_; }
     std::uint64_t send_failures() const { return socket_ ? socket_->send_failures() : 0; }
     idp::TimePoint started_at() const { return started_at_; }
     // Starts a rekey of `group` (all protected groups if empty) where this node is the TM;
@@ -78,7 +82,7 @@ class Daemon {
 
   private:
     bool start_keying(std::uint64_t startup, std::string& error);
-    void on_datagram(std::span<const std::uint8_t> datagram);
+    void on_datagram(std::span<const std::uint8_t> datagram, const std::string& source);
     void on_idp_events(const std::vector<idp::IdpEvent>& events);
     // Whether this node is the transaction manager of any group it keys.
     bool is_tm() const;
@@ -87,7 +91,12 @@ class Daemon {
     void install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePoint now);
     void run_due();
     void arm_timer();
-    void raise_alarm(std::string kind, std::string group, std::uint32_t spi, std::string detail);
+    void raise_alarm(std::string kind, std::string group, std::uint32_t spi, std::string detail,
+                     std::string peer = {}, std::string origin = "local");
+    // Registration follows each engine's elected TM; then carries out what it asked for.
+    void follow_tms(idp::TimePoint now);
+    void apply(RegistrationEffects& effects, idp::TimePoint now);
+    GroupEngine* engine_for(const config::IpAddress& group);
     // Soft lifetimes: the TM rekeys a group whose key is older than the policy's soft seconds
     // or whose sending SA the fast path marked soft-expired (bytes, packets).
     void check_lifetimes(idp::TimePoint now);
@@ -101,10 +110,12 @@ class Daemon {
     std::unique_ptr<SaInstaller> installer_;
     std::unique_ptr<DiscoverySocket> socket_;
     std::unique_ptr<idp::HelloSender> hello_sender_;
+    std::unique_ptr<RegistrationService> registration_;
     idp::PeerTable peer_table_;
     std::vector<GroupEngine> engines_;  // one per protected group
     std::uint64_t unknown_datagrams_ = 0;
-    std::deque<DaemonAlarm> alarms_;  // newest last, bounded
+    std::uint64_t unroutable_datagrams_ = 0;  // registration datagrams to a peer not up
+    std::deque<DaemonAlarm> alarms_;          // newest last, bounded
     idp::TimePoint started_at_ = idp::Clock::now();
 };
 

@@ -79,13 +79,27 @@ bool DiscoverySocket::send(std::span<const std::uint8_t> datagram) {
     return !ec;
 }
 
+bool DiscoverySocket::send_to(const config::IpAddress& address,
+                              std::span<const std::uint8_t> datagram) {
+    boost::system::error_code ec;
+    const auto destination = asio::ip::make_address(address.to_string(), ec);
+    if (!ec && destination.is_v4() == group_endpoint_.address().is_v4()) {
+        socket_.send_to(asio::buffer(datagram.data(), datagram.size()),
+                        udp::endpoint(destination, group_endpoint_.port()), 0, ec);
+    } else if (!ec) {
+        ec = asio::error::address_family_not_supported;
+    }
+    if (ec) ++send_failures_;
+    return !ec;
+}
+
 void DiscoverySocket::receive() {
-    socket_.async_receive_from(asio::buffer(buffer_), sender_,
-                               [this](const boost::system::error_code& ec, std::size_t n) {
-                                   if (ec == asio::error::operation_aborted) return;
-                                   if (!ec) on_datagram_({buffer_.data(), n});
-                                   receive();
-                               });
+    socket_.async_receive_from(
+        asio::buffer(buffer_), sender_, [this](const boost::system::error_code& ec, std::size_t n) {
+            if (ec == asio::error::operation_aborted) return;
+            if (!ec) on_datagram_({buffer_.data(), n}, sender_.address().to_string());
+            receive();
+        });
 }
 
 }  // namespace mcsec::control

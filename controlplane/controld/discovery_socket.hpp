@@ -1,7 +1,8 @@
 // The control plane's datagram channel on the black network: one UDP socket bound to the
 // discovery port, joined to the discovery group on the black interface (the dataplane's
 // exception TAP, named after the black port; a plain interface with --no-dataplane). IDP hellos
-// and MIKE messages share it; the first bytes of each message say which protocol it is.
+// and MIKE messages are multicast on it, registration messages unicast to a peer's black address
+// on the same port; the first bytes of each message say which protocol it is.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -18,7 +19,9 @@ namespace mcsec::control {
 
 class DiscoverySocket {
   public:
-    using Handler = std::function<void(std::span<const std::uint8_t>)>;
+    // The datagram and its source address ("192.0.2.2"), which names the culprit in the alarm for
+    // a datagram too broken to name its sender.
+    using Handler = std::function<void(std::span<const std::uint8_t>, const std::string& source)>;
 
     // Throws std::runtime_error naming the interface, group or port when the socket cannot be
     // set up (no such interface, group of the wrong family, port in use).
@@ -27,6 +30,9 @@ class DiscoverySocket {
 
     // Multicasts one datagram to the group; false (and counted) if the kernel refused it.
     bool send(std::span<const std::uint8_t> datagram);
+    // Unicasts one datagram to `address` on the discovery port; false (and counted) if the
+    // kernel refused it or the address is of the other family.
+    bool send_to(const config::IpAddress& address, std::span<const std::uint8_t> datagram);
     std::uint64_t send_failures() const { return send_failures_; }
 
   private:

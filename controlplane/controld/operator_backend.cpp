@@ -27,6 +27,40 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
     return text;
 }
 
+// The TM lists who registered (and until when); a member says where its registration stands.
+Json registration_of(const Daemon& daemon, const Daemon::GroupEngine& engine) {
+    const RegistrationService* service = daemon.registration();
+    if (service == nullptr) return nullptr;
+    const auto& group = engine.group->address;
+    if (service->registry().serves(group)) {
+        Json members = Json::array();
+        for (const auto& m : service->registry().members(group)) {
+            members.push_back({{"node_id", m.node},
+                               {"expires_in_ms", -ms_since(m.expires)},
+                               {"registered_ms_ago", ms_since(m.registered_since)}});
+        }
+        return {{"role", "tm"}, {"members", members}};
+    }
+    const auto membership = service->client().membership(group);
+    if (!membership) return nullptr;
+    return {{"role", "member"},
+            {"state", std::string(registration::to_string(membership->state))},
+            {"tm", membership->tm},
+            {"expires_in_ms",
+             membership->expires ? Json(-ms_since(*membership->expires)) : Json(nullptr)},
+            {"granted_epoch", membership->epoch},
+            {"granted_spi", membership->spi}};
+}
+
+Json registration_counters(const registration::Counters& counters) {
+    Json out = Json::object();
+    for (size_t v = 0; v < registration::kVerdictCount; ++v) {
+        out[std::string(registration::counter_name(static_cast<registration::Verdict>(v)))] =
+            counters.verdicts[v];
+    }
+    return out;
+}
+
 }  // namespace
 
 Json DaemonOperatorBackend::status() {
@@ -81,6 +115,7 @@ Json DaemonOperatorBackend::groups() {
              {"epoch", k.epoch() ? Json(k.epoch()) : Json(nullptr)},
              {"members", k.members()},
              {"spi", g.spi ? Json(*g.spi) : Json(nullptr)},
+             {"registration", registration_of(daemon_, g)},
              {"rekeyed_ms_ago", g.keyed_at ? Json(ms_since(*g.keyed_at)) : Json(nullptr)}});
     }
     return out;
@@ -111,7 +146,7 @@ Json DaemonOperatorBackend::alarms() {
     for (const auto& a : daemon_.alarms()) {
         out.push_back({{"time", rfc3339(a.time)},
                        {"kind", a.kind},
-                       {"origin", "local"},
+                       {"origin", a.origin},
                        {"group", a.group.empty() ? Json(nullptr) : Json(a.group)},
                        {"peer", a.peer},
                        {"spi", a.spi},
@@ -139,8 +174,15 @@ Json DaemonOperatorBackend::counters() {
                                               {"epochs_completed", mc.epochs_completed},
                                               {"rekeys_started", mc.rekeys_started}};
     }
+    Json registration = Json::object();
+    if (const RegistrationService* service = daemon_.registration()) {
+        registration = {{"member", registration_counters(service->client().counters())},
+                        {"tm", registration_counters(service->registry().counters())}};
+    }
     return {{"unknown_datagrams", daemon_.unknown_datagrams()},
+            {"unroutable_datagrams", daemon_.unroutable_datagrams()},
             {"send_failures", daemon_.send_failures()},
+            {"registration", registration},
             {"hello_verdicts", hello},
             {"mike", mike}};
 }

@@ -22,6 +22,7 @@ import time
 PREFIX = "mcsec-sw"
 BRIDGE_NS = f"{PREFIX}-br"
 KEY_LINE = re.compile(r"group (\S+) epoch (\d+) key kcv ([0-9a-f]+) members (\d+)")
+REGISTERED_LINE = re.compile(r"registration member_joined group \S+ peer (\S+)")
 
 
 def run(cmd, check=True):
@@ -76,6 +77,26 @@ def latest_keys(work, n):
             lines = []
         keys[i] = (int(lines[-1][2]), lines[-1][3], int(lines[-1][4])) if lines else None
     return keys
+
+
+def registered_members(work):
+    """Members that registered with node001 (the TM: the smallest node id)."""
+    try:
+        with open(os.path.join(work, "node1.log")) as f:
+            return {m[1] for m in map(REGISTERED_LINE.search, f) if m}
+    except FileNotFoundError:
+        return set()
+
+
+def wait_registered(work, n, timeout):
+    """Seconds until every other instance registered with the TM (registration, seed 001)."""
+    t0 = time.time()
+    expected = {f"node{i:03d}" for i in range(2, n + 1)}
+    while time.time() - t0 < timeout:
+        if expected <= registered_members(work):
+            return time.time() - t0
+        time.sleep(0.1)
+    return None
 
 
 def teardown():
@@ -171,6 +192,15 @@ def main():
                   f"soft lifetime of {soft} s: rekeyed from epoch {first} to {keys[1][0]} "
                   f"{again and round(again, 2)} s after convergence (all {n} on one key)")
             converged = again and converged
+        if converged is not None:
+            # Every member registers with the TM over unicast (REGISTER, ACK); with 30% loss a
+            # request may need its retransmissions or a retry after failure (10 s).
+            registered = wait_registered(work, n, 40)
+            missing = sorted({f"node{i:03d}" for i in range(2, n + 1)} - registered_members(work))
+            print(("ok    " if registered is not None else "FAIL  ") +
+                  f"{n - 1 - len(missing)} of {n - 1} members registered with the TM" +
+                  (f" (missing {missing[:5]})" if missing else ""))
+            converged = converged if registered is not None else None
         crashed = [i for i, p in enumerate(procs, 1) if p.poll() is not None]
         ok = converged is not None and not crashed
         summary = (f"{n} instances, {drop}% of control datagrams dropped: " +

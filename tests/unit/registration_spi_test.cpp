@@ -91,5 +91,40 @@ TEST(RegistrySpis, EpochsInFlightAreBoundedAndGroupsNeverShare) {
     EXPECT_EQ(registry.spis().in_use(), kMaxEpochsInFlight - 1);
 }
 
+TEST(SpiAllocator, ReserveTakesAChosenSpiUnlessAnotherOwnerHoldsIt) {
+    SpiAllocator spis(0x100);
+    const auto a = group_address("239.0.0.1");
+    const auto b = group_address("239.0.0.2");
+    EXPECT_TRUE(spis.reserve(SpiOwner{a, 1}, 0x1234));
+    EXPECT_TRUE(spis.reserve(SpiOwner{a, 1}, 0x1234));  // already its own
+    EXPECT_FALSE(spis.reserve(SpiOwner{b, 1}, 0x1234));
+    EXPECT_FALSE(spis.spi_of(SpiOwner{b, 1}));
+    // An owner moving to another SPI frees the old one.
+    EXPECT_TRUE(spis.reserve(SpiOwner{a, 1}, 0x5678));
+    EXPECT_TRUE(spis.reserve(SpiOwner{b, 1}, 0x1234));
+    EXPECT_EQ(spis.in_use(), 2u);
+}
+
+TEST(RegistrySpis, ChosenSpisAreUniqueAcrossServedGroups) {
+    idp::test::TestAuthenticator auth("tm-a");
+    Registry registry(auth, 1, 0x100);
+    const auto a = group_address("239.1.1.1");
+    const auto b = group_address("239.1.1.2");
+    registry.serve_group(a, 0s);
+    registry.serve_group(b, 0s);
+    EXPECT_TRUE(registry.begin_epoch_with_spi(a, 1, 0xabcd, t0()));
+    // Group b's keying derived the same SPI: refused, nothing recorded for b.
+    EXPECT_FALSE(registry.begin_epoch_with_spi(b, 1, 0xabcd, t0()));
+    EXPECT_FALSE(registry.current_epoch(b));
+    EXPECT_TRUE(registry.begin_epoch_with_spi(b, 2, 0xabce, t0()));
+    EXPECT_EQ(registry.current_epoch(b)->second, 0xabceu);
+    // Once a's epoch 1 is out of flight its SPI is free again.
+    for (std::uint64_t epoch = 2; epoch <= 4; ++epoch) {
+        EXPECT_TRUE(registry.begin_epoch_with_spi(a, epoch, 0x1000 + epoch, t0()));
+    }
+    EXPECT_TRUE(registry.begin_epoch_with_spi(b, 3, 0xabcd, t0()));
+    EXPECT_THROW(registry.begin_epoch_with_spi(b, 3, 0x9999, t0()), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace mcsec::control::registration::test

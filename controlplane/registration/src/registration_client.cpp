@@ -103,11 +103,12 @@ bool RegistrationClient::leave(const config::IpAddress& group, idp::TimePoint no
 }
 
 void RegistrationClient::report_sa_expired(const config::IpAddress& group, std::uint32_t spi,
-                                           idp::TimePoint now, Outbox& out) {
+                                           idp::TimePoint now, Outbox& out, std::string detail) {
     const auto found = memberships_.find(group);
     const bool remote = found != memberships_.end() && !found->second.local;
-    const std::string detail =
-        "SA " + hex_spi(spi) + " reached its hard lifetime without a successor";
+    if (detail.empty()) {
+        detail = "SA " + hex_spi(spi) + " reached its hard lifetime without a successor";
+    }
     diagnostics_.raise(AlarmRecord{.kind = AlarmKind::SaExpired,
                                    .origin = AlarmOrigin::Local,
                                    .group = group,

@@ -54,16 +54,19 @@ bool Registry::serves(const config::IpAddress& group) const {
     return groups_.contains(group);
 }
 
-std::uint32_t Registry::begin_epoch(const config::IpAddress& group, std::uint64_t epoch,
-                                    idp::TimePoint now) {
+Registry::ServedGroup& Registry::served_for_new_epoch(const config::IpAddress& group,
+                                                      std::uint64_t epoch) {
     const auto found = groups_.find(group);
     if (found == groups_.end()) throw std::invalid_argument("registry: group not served");
     ServedGroup& served = found->second;
     if (!served.epochs.empty() && epoch <= served.epochs.back()) {
         throw std::invalid_argument("registry: epoch not above the current one");
     }
-    const auto spi = spis_.allocate(SpiOwner{group, epoch});
-    if (!spi) throw std::runtime_error("registry: no free SPI");
+    return served;
+}
+
+void Registry::record_epoch(ServedGroup& served, const config::IpAddress& group,
+                            std::uint64_t epoch, idp::TimePoint now) {
     served.epochs.push_back(epoch);
     while (served.epochs.size() > kMaxEpochsInFlight) {
         spis_.release(SpiOwner{group, served.epochs.front()});
@@ -71,7 +74,23 @@ std::uint32_t Registry::begin_epoch(const config::IpAddress& group, std::uint64_
     }
     served.current_since = now;
     served.overdue_reported = false;
+}
+
+std::uint32_t Registry::begin_epoch(const config::IpAddress& group, std::uint64_t epoch,
+                                    idp::TimePoint now) {
+    ServedGroup& served = served_for_new_epoch(group, epoch);
+    const auto spi = spis_.allocate(SpiOwner{group, epoch});
+    if (!spi) throw std::runtime_error("registry: no free SPI");
+    record_epoch(served, group, epoch, now);
     return *spi;
+}
+
+bool Registry::begin_epoch_with_spi(const config::IpAddress& group, std::uint64_t epoch,
+                                    std::uint32_t spi, idp::TimePoint now) {
+    ServedGroup& served = served_for_new_epoch(group, epoch);
+    if (!spis_.reserve(SpiOwner{group, epoch}, spi)) return false;
+    record_epoch(served, group, epoch, now);
+    return true;
 }
 
 void Registry::retire_epoch(const config::IpAddress& group, std::uint64_t epoch) {

@@ -26,6 +26,17 @@ std::optional<std::uint32_t> SpiAllocator::allocate(const SpiOwner& owner) {
     return spi;
 }
 
+bool SpiAllocator::reserve(const SpiOwner& owner, std::uint32_t spi) {
+    if (const auto holder = by_spi_.find(spi); holder != by_spi_.end()) {
+        return holder->second == owner;
+    }
+    if (!by_owner_.contains(owner) && by_spi_.size() >= max_in_use_) return false;
+    release(owner);
+    by_spi_.emplace(spi, owner);
+    by_owner_.emplace(owner, spi);
+    return true;
+}
+
 void SpiAllocator::release(const SpiOwner& owner) {
     const auto held = by_owner_.find(owner);
     if (held == by_owner_.end()) return;

@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -76,8 +77,9 @@ class RegistrationClient {
     // SA_EXPIRED: the SA lifecycle found `spi` of `group` at its hard lifetime with no successor
     // (seed 001: the node keeps using it and tells the key server). Logged, and reported to the
     // group's TM unless Local.
+    // `detail` says what happened when it was not the hard lifetime (empty: the hard lifetime).
     void report_sa_expired(const config::IpAddress& group, std::uint32_t spi, idp::TimePoint now,
-                           Outbox& out);
+                           Outbox& out, std::string detail = {});
 
     // A registration datagram (starting with "RG") from the black socket; `source` names where
     // it came from for the alarm of an unparsable one.

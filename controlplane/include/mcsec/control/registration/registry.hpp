@@ -66,6 +66,12 @@ class Registry {
     // std::runtime_error if no SPI is free.
     std::uint32_t begin_epoch(const config::IpAddress& group, std::uint64_t epoch,
                               idp::TimePoint now);
+    // The same for an epoch whose SPI keying chose (MIKE derives it from the tree): reserves it
+    // in the allocator shared by all served groups. False, and nothing changes, when another
+    // group or in-flight epoch holds that SPI: the TM must rekey onto another one (seed 001:
+    // no two groups of a key server share an SPI). Throws as begin_epoch above.
+    bool begin_epoch_with_spi(const config::IpAddress& group, std::uint64_t epoch,
+                              std::uint32_t spi, idp::TimePoint now);
     // The epoch's SA is gone from every dataplane: its SPI may be reused (after a full cycle).
     void retire_epoch(const config::IpAddress& group, std::uint64_t epoch);
 
@@ -105,6 +111,9 @@ class Registry {
     };
     using MemberKey = std::tuple<NodeId, config::IpAddress>;
 
+    ServedGroup& served_for_new_epoch(const config::IpAddress& group, std::uint64_t epoch);
+    void record_epoch(ServedGroup& served, const config::IpAddress& group, std::uint64_t epoch,
+                      idp::TimePoint now);
     Verdict on_request(const ParsedMessage& parsed, std::span<const std::uint8_t> datagram,
                        ServedGroup& served, idp::TimePoint now, Outbox& out);
     Verdict on_alarm(const ParsedMessage& parsed, ServedGroup& served, idp::TimePoint now,

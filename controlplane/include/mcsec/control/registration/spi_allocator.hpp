@@ -38,6 +38,10 @@ class SpiAllocator {
     // A fresh SPI for `owner`, or the one it already holds. nullopt only when `max_in_use` SPIs
     // are taken.
     std::optional<std::uint32_t> allocate(const SpiOwner& owner);
+    // Records `spi`, chosen elsewhere (MIKE derives each epoch's SPI from public data), as held by
+    // `owner`, replacing what the owner held. False, and nothing changes, if another owner holds
+    // it (or `max_in_use` SPIs are taken): the caller must pick another SPI.
+    bool reserve(const SpiOwner& owner, std::uint32_t spi);
     void release(const SpiOwner& owner);
     // Releases every epoch of `group`.
     void release_group(const config::IpAddress& group);
