@@ -5,7 +5,11 @@
 //   MikeJoin/Sponsor/<N>      a group of N members, one joins: the joiner (sponsor) refreshes its
 //                             leaf and computes and installs its path keys.
 //   MikeJoin/Member/<N>       then one existing member, the deepest, computes the new group key
-//                             (path walk, check of the published keys, tree hash, HKDF).
+//                             (path walk, check of the published keys, tree hash, HKDF) from
+//                             scratch (cold: no path kept from the previous epoch).
+//   MikeJoin/MemberWarm/<N>   the same with the path of the previous epoch kept (what members do):
+//                             only the steps where its path meets the joiner's are recomputed.
+//   MikeJoin/AllMembers/<N>   the whole join on one core, members warm as in the daemon.
 //   MikeLeave/Sponsor/<N>     a group of N members, one leaves: the sponsor's refresh and path.
 //   MikeLeave/Member/<N>      then the deepest remaining member computes the new group key.
 //   MikeLeave/AllMembers/<N>  the whole event on one core: sponsor plus every member's key, i.e.
@@ -80,15 +84,50 @@ void MikeJoinSponsor(benchmark::State& state) {
     }
 }
 
-void MikeJoinMember(benchmark::State& state) {
-    const Group group(static_cast<std::size_t>(state.range(0)));
+// One member's key after a join; `warm`: its path of the epoch before is kept.
+void join_member(benchmark::State& state, bool warm) {
+    Group group(static_cast<std::size_t>(state.range(0)));
     mike::TreeMember joiner = must(mike::TreeMember::create("joiner"));
     mike::KeyTree tree = group.tree;
     must(tree.join(joiner.id(), joiner.leaf_public_key()));
     (void)must(joiner.sponsor(tree));
-    const mike::TreeMember& member = group.deepest();
+    mike::TreeMember& member = const_cast<mike::TreeMember&>(group.deepest());
     for (auto _ : state) {
+        state.PauseTiming();
+        member.forget_cached_path();
+        if (warm) (void)must(member.group_key(group.tree, group_id(), kTransform));
+        state.ResumeTiming();
         benchmark::DoNotOptimize(must(member.group_key(tree, group_id(), kTransform)));
+    }
+}
+
+void MikeJoinMember(benchmark::State& state) {
+    join_member(state, false);
+}
+void MikeJoinMemberWarm(benchmark::State& state) {
+    join_member(state, true);
+}
+
+void MikeJoinAllMembers(benchmark::State& state) {
+    Group group(static_cast<std::size_t>(state.range(0)));
+    for (const auto& [id, member] : group.members) {
+        (void)must(member.group_key(group.tree, group_id(), kTransform));  // the epoch before
+    }
+    mike::TreeMember joiner = must(mike::TreeMember::create("joiner"));
+    for (auto _ : state) {
+        state.PauseTiming();
+        mike::KeyTree tree = group.tree;
+        must(tree.join(joiner.id(), joiner.leaf_public_key()));
+        state.ResumeTiming();
+        (void)must(joiner.sponsor(tree));
+        for (const auto& [id, member] : group.members) {
+            benchmark::DoNotOptimize(must(member.group_key(tree, group_id(), kTransform)));
+        }
+        state.PauseTiming();
+        for (const auto& [id, member] : group.members) {  // back to the epoch before
+            (void)must(member.group_key(group.tree, group_id(), kTransform));
+        }
+        state.ResumeTiming();
     }
 }
 
@@ -114,8 +153,11 @@ void MikeLeaveMember(benchmark::State& state) {
     (void)must(group.members.at(change.sponsor).sponsor(tree));
     group.members.erase(leaving);
     group.tree = tree;
-    const mike::TreeMember& member = group.deepest(change.sponsor);
+    mike::TreeMember& member = const_cast<mike::TreeMember&>(group.deepest(change.sponsor));
     for (auto _ : state) {
+        state.PauseTiming();
+        member.forget_cached_path();  // cold, as MikeJoin/Member
+        state.ResumeTiming();
         benchmark::DoNotOptimize(must(member.group_key(tree, group_id(), kTransform)));
     }
 }
@@ -126,6 +168,9 @@ void MikeLeaveAllMembers(benchmark::State& state) {
     mike::KeyTree after_leave = group.tree;
     const mike::TreeChange change = must(after_leave.leave(leaving));
     group.members.erase(leaving);
+    for (const auto& [id, member] : group.members) {
+        (void)must(member.group_key(group.tree, group_id(), kTransform));  // the epoch before
+    }
     for (auto _ : state) {
         state.PauseTiming();
         mike::KeyTree tree = after_leave;
@@ -145,6 +190,12 @@ BENCHMARK(MikeJoinSponsor)
     ->Arg(50)
     ->Unit(benchmark::kMicrosecond);
 BENCHMARK(MikeJoinMember)->Name("MikeJoin/Member")->Arg(10)->Arg(50)->Unit(benchmark::kMicrosecond);
+BENCHMARK(MikeJoinMemberWarm)
+    ->Name("MikeJoin/MemberWarm")
+    ->Arg(10)
+    ->Arg(50)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK(MikeJoinAllMembers)->Name("MikeJoin/AllMembers")->Arg(50)->Unit(benchmark::kMillisecond);
 BENCHMARK(MikeLeaveSponsor)
     ->Name("MikeLeave/Sponsor")
     ->Arg(10)

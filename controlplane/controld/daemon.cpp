@@ -208,8 +208,12 @@ bool Daemon::is_tm() const {
 
 void Daemon::drain_keying(idp::TimePoint now) {
     for (auto& engine : engines_) {
-        for (const auto& datagram : engine.keying.poll(now)) socket_->send(datagram);
+        // Install before sending: the TM's complete TREE_STATE wakes every member at once, and on
+        // a loaded box the TM may not run again until they are done (its own install would then
+        // come last). Installing first also keeps receivers-first order on this node.
+        const auto datagrams = engine.keying.poll(now);  // may complete an epoch (TM)
         while (auto key = engine.keying.take_new_key()) install(engine, *key, now);
+        for (const auto& datagram : datagrams) socket_->send(datagram);
     }
     follow_tms(now);
 }

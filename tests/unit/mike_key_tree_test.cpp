@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "mcsec/control/mike/derivations.hpp"
@@ -295,6 +297,38 @@ TEST(MikeKeyTree, LastMemberLeavingEmptiesTheTree) {
     group.join("again");
     EXPECT_EQ(group.tree().epoch(), 3u);
     EXPECT_FALSE(agreed_key(group).empty());
+}
+
+TEST(MikeKeyTree, PathCacheRecomputesOnlyWhereTheSponsorsPathMeetsAndAgreesWithAFreshWalk) {
+    SimulatedGroup group = SimulatedGroup::with_members(50);
+    std::map<std::string, PathCache> caches;
+    const auto walk = [&](const std::string& id, PathCache* cache) {
+        const TreeMember& member = group.members().at(id);
+        return must(
+            compute_path(group.tree(), *group.tree().find_leaf(id), member.leaf_secret(), cache),
+            "path");
+    };
+    for (const auto& [id, member] : group.members()) {
+        EXPECT_EQ(walk(id, &caches[id]).reused_steps, 0u);  // a cold cache computes every step
+    }
+    for (const char* event : {"join", "leave", "refresh"}) {
+        SCOPED_TRACE(event);
+        if (std::string(event) == "join") group.join("node-new");
+        if (std::string(event) == "leave") group.leave(member_name(7));
+        if (std::string(event) == "refresh") group.refresh(member_name(20));
+        std::size_t steps = 0, reused = 0;
+        for (const auto& [id, member] : group.members()) {
+            if (id == group.last_change().sponsor) continue;  // its leaf secret is fresh
+            const PathSecrets cached = walk(id, &caches[id]);
+            const PathSecrets fresh = walk(id, nullptr);
+            // Identical results: the same blinded keys all the way up, the same root secret.
+            EXPECT_EQ(cached.blinded_keys, fresh.blinded_keys) << id;
+            steps += cached.ancestor_secrets.size();
+            reused += cached.reused_steps;
+        }
+        // Most members' paths meet the sponsor's near the root.
+        EXPECT_GT(reused * 2, steps) << reused << " of " << steps << " steps reused";
+    }
 }
 
 TEST(MikeKeyTree, ChurnKeepsAgreementAndFreshKeys) {

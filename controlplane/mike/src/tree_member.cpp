@@ -4,8 +4,19 @@
 
 namespace mcsec::control::mike {
 
+const X25519PrivateKey* PathCache::find(const X25519PublicKey& child,
+                                        const X25519PublicKey& sibling,
+                                        bool child_is_left) const noexcept {
+    for (const Step& step : steps_) {
+        if (step.child == child && step.sibling == sibling && step.child_is_left == child_is_left) {
+            return &step.parent;
+        }
+    }
+    return nullptr;
+}
+
 Result<PathSecrets> compute_path(const KeyTree& tree, NodeIndex start,
-                                 const X25519PrivateKey& start_secret) {
+                                 const X25519PrivateKey& start_secret, PathCache* cache) {
     const std::span<const TreeNode> nodes = tree.nodes();
     if (start >= nodes.size()) return MikeError::UnknownMember;
     PathSecrets path;
@@ -14,24 +25,38 @@ Result<PathSecrets> compute_path(const KeyTree& tree, NodeIndex start,
     path.ancestor_secrets.reserve(path.nodes.size() - 1);
     path.blinded_keys.push_back(start_secret.public_key());
 
+    std::vector<PathCache::Step> steps;
+    if (cache) steps.reserve(path.nodes.size());
     X25519SharedSecret dh;
     for (std::size_t step = 0; step + 1 < path.nodes.size(); ++step) {
         const X25519PrivateKey& current = step == 0 ? start_secret : path.ancestor_secrets.back();
         const NodeIndex node = path.nodes[step];
         const std::optional<X25519PublicKey>& sibling_key = nodes[tree.sibling(node)].blinded_key;
         if (!sibling_key) return MikeError::MissingBlindedKey;
-        if (const MikeError error = current.agree(*sibling_key, dh); error != MikeError::Ok) {
-            return error;
-        }
         const bool is_left = nodes[path.nodes[step + 1]].left == node;
-        Result<X25519PrivateKey> parent_secret =
-            is_left ? derive_node_secret(dh, current.public_key(), *sibling_key)
-                    : derive_node_secret(dh, *sibling_key, current.public_key());
-        dh.wipe();
-        if (!parent_secret) return parent_secret.error();
-        path.blinded_keys.push_back(parent_secret.value().public_key());
-        path.ancestor_secrets.push_back(std::move(parent_secret).value());
+        const X25519PrivateKey* cached =
+            cache ? cache->find(current.public_key(), *sibling_key, is_left) : nullptr;
+        if (cached) {
+            path.ancestor_secrets.push_back(cached->share());
+            ++path.reused_steps;
+        } else {
+            if (const MikeError error = current.agree(*sibling_key, dh); error != MikeError::Ok) {
+                return error;
+            }
+            Result<X25519PrivateKey> parent_secret =
+                is_left ? derive_node_secret(dh, current.public_key(), *sibling_key)
+                        : derive_node_secret(dh, *sibling_key, current.public_key());
+            dh.wipe();
+            if (!parent_secret) return parent_secret.error();
+            path.ancestor_secrets.push_back(std::move(parent_secret).value());
+        }
+        path.blinded_keys.push_back(path.ancestor_secrets.back().public_key());
+        if (cache) {
+            steps.push_back({current.public_key(), *sibling_key, is_left,
+                             path.ancestor_secrets.back().share()});
+        }
     }
+    if (cache) cache->replace(std::move(steps));
     return path;
 }
 
@@ -63,6 +88,7 @@ Result<PathUpdate> TreeMember::sponsor(KeyTree& tree) {
     }
     // Committed only now: on any earlier error the member keeps the secret its tree still uses.
     leaf_secret_ = std::move(fresh).value();
+    path_cache_.clear();  // secrets of the old leaf's path: nothing will match them again
     return update;
 }
 
@@ -73,7 +99,7 @@ Result<GroupKey> TreeMember::group_key(const KeyTree& tree, std::span<const std:
     if (!leaf) return MikeError::UnknownMember;
     if (!tree.complete()) return MikeError::MissingBlindedKey;
 
-    Result<PathSecrets> path = compute_path(tree, *leaf, leaf_secret_);
+    Result<PathSecrets> path = compute_path(tree, *leaf, leaf_secret_, &path_cache_);
     if (!path) return path.error();
     // Every key the sponsor published on this member's path must be the one this member derives
     // from its own secret; otherwise the members would not share a key (or the state is forged).

@@ -39,6 +39,11 @@ Result<X25519PrivateKey> X25519PrivateKey::from_bytes(
         PkeyPtr(EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, nullptr, raw.data(), raw.size())));
 }
 
+X25519PrivateKey X25519PrivateKey::share() const {
+    EVP_PKEY_up_ref(key_.get());
+    return X25519PrivateKey(PkeyPtr(key_.get()), public_key_);
+}
+
 MikeError X25519PrivateKey::agree(const X25519PublicKey& peer, X25519SharedSecret& shared) const {
     PkeyPtr peer_key(
         EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, nullptr, peer.data(), peer.size()));

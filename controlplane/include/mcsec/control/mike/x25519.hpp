@@ -35,6 +35,11 @@ class X25519PrivateKey {
     // X25519(this, peer) into `shared`; LowOrderPoint when the result would be all zeros.
     MikeError agree(const X25519PublicKey& peer, X25519SharedSecret& shared) const;
 
+    // A second handle on the same key (the EVP_PKEY is reference-counted and never changes), for
+    // a member that keeps its path secrets to reuse next epoch. Still wiped when the last handle
+    // goes.
+    X25519PrivateKey share() const;
+
     // The raw scalar, for deriving keying material from a tree root.
     MikeError export_secret(SecretArray<kX25519KeyBytes>& out) const;
 
