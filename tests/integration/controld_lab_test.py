@@ -5,7 +5,9 @@ Each site runs mcsec-dataplane and mcsec-controld; no key is in any file. Checks
   1. The appliances discover each other and agree one key per group (same epoch and key check
      value at every site); IPv4 multicast from site 1 arrives byte-identical at sites 2 and 3.
      mcsecctl shows peers and groups over controld's operator API; an operator rekey on the
-     TM moves every site to a new epoch (and is refused on a member).
+     TM moves every site to a new epoch (and is refused on a member). Sites 2 and 3 are
+     registered with the TM; a member that uses up the IPv6 group's packet lifetime reports
+     SA_EXPIRED to the TM, which rekeys.
   2. Site 3's controld stops (a leave): sites 1 and 2 rekey without it; site 3, whose
      dataplane still holds the old keys, can no longer decrypt (its red host gets nothing, its
      dataplane counts unknown SPIs), while site 2 keeps receiving.
@@ -26,6 +28,7 @@ from labkit import (CTL, DIR, LAB, check, counters, expected_hash, failures, fin
 
 KEY_LINE = re.compile(r"group (\S+) epoch (\d+) key kcv ([0-9a-f]+) members (\d+)")
 GROUP = "239.1.1.1"
+GROUP_V6 = "ff1e::1:1"
 
 
 def latest_key(site, group=GROUP):
@@ -72,6 +75,28 @@ def deliver(sender, receivers, absent=(), count=100, tag="mike"):
         check(results[s]["received"] == 0, f"site {s} received nothing ({results[s]['received']})")
 
 
+def sa_expired_rekeys_the_group():
+    """The IPv6 group's policy has a 300-packet soft lifetime (mcsec-lab, MIKE): site 2, a member,
+    sends 400 packets, its fast path marks its sending SA soft-expired, its controld reports
+    SA_EXPIRED to the TM (registration ALARM over unicast), and the TM rekeys the group."""
+    before = latest_key(1, GROUP_V6)
+    send(2, GROUP_V6, 400, rate=2000, tag="lifetime")
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        keys = {latest_key(s, GROUP_V6) for s in (1, 2, 3)}
+        if len(keys) == 1 and before and next(iter(keys))[0] > before[0]:
+            break
+        time.sleep(0.1)
+    after = latest_key(1, GROUP_V6)
+    check(before and len(keys) == 1 and after[0] > before[0],
+          f"site 2 used up {GROUP_V6}'s packet lifetime: the TM rekeyed it, all sites on epoch "
+          f"{after and after[0]} (was {before and before[0]})")
+    alarms = json.loads(run(f"{CTL} --instance lab1 show alarms --json").stdout or "[]")
+    check(any(a["kind"] == "SA_EXPIRED" and a["origin"] == "received" and a["peer"] == "lab2"
+              for a in alarms), "the TM shows SA_EXPIRED received from lab2 "
+          f"({[(a['kind'], a['origin'], a['peer']) for a in alarms]})")
+
+
 def main():
     preflight()
     r = run(f"{LAB} up --sites 3 --keying mike --identity x509 --dir {DIR}")
@@ -97,6 +122,16 @@ def main():
               v4[0]["epoch"] == latest_key(2)[0] and sorted(v4[0]["members"]) ==
               ["lab1", "lab2", "lab3"], f"mcsecctl show groups on site 2: keyed, TM lab1, "
               f"epoch and members as agreed ({v4})")
+        # Registration (seed 001): sites 2 and 3 registered with the TM over unicast.
+        tm_groups = json.loads(run(f"{CTL} --instance lab1 show groups --json").stdout or "[]")
+        reg = next((g["registration"] for g in tm_groups if g["group"] == GROUP), None) or {}
+        check(reg.get("role") == "tm" and
+              sorted(m["node_id"] for m in reg.get("members", [])) == ["lab2", "lab3"],
+              f"mcsecctl show groups on the TM: lab2 and lab3 registered ({reg})")
+        reg = v4[0].get("registration") if v4 else None
+        check(reg and reg["role"] == "member" and reg["state"] == "registered" and
+              reg["tm"] == "lab1", f"site 2 is registered with the TM lab1 ({reg})")
+        sa_expired_rekeys_the_group()
         refused = run(f"{CTL} --instance lab2 rekey {GROUP}")
         check(refused.returncode == 1 and "transaction manager" in refused.stderr,
               "mcsecctl rekey on a member is refused: only the TM starts one")
