@@ -284,6 +284,12 @@ void Daemon::install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePo
     }
     engine.keyed_at = now;
     engine.spi = key.spi;
+    engine.epoch_of_spi[key.spi] = key.epoch;
+    while (engine.epoch_of_spi.size() > 8) {  // the installer holds at most a few per group
+        engine.epoch_of_spi.erase(
+            std::min_element(engine.epoch_of_spi.begin(), engine.epoch_of_spi.end(),
+                             [](const auto& a, const auto& b) { return a.second < b.second; }));
+    }
     RegistrationEffects effects;
     if (!registration_->epoch_installed(engine.group->address, key.epoch, key.spi, now, effects)) {
         // MIKE derives SPIs from the tree; a collision with another group this TM serves is

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +52,7 @@ class Daemon {
         std::optional<idp::TimePoint> keyed_at;  // when the current key was installed
         std::optional<std::uint32_t> spi;        // the current key's SPI
         std::uint64_t expiry_handled_epoch = 0;  // soft lifetime acted on for this epoch
+        std::map<std::uint32_t, std::uint64_t> epoch_of_spi;  // the newest few, for the API
     };
 
     Daemon(boost::asio::io_context& io, const config::ApplianceConfig& config,

@@ -125,16 +125,28 @@ Json DaemonOperatorBackend::sas() {
     Json out = Json::array();
     if (const SaInstaller* installer = daemon_.installer()) {
         for (const auto& [group, sas] : installer->snapshot()) {
-            for (const std::uint32_t spi : sas.receiving_spis) {
-                const bool sending = sas.sending_spi && *sas.sending_spi == spi;
-                out.push_back({{"group", group},
-                               {"spi", spi},
-                               {"direction", sending ? "outbound" : "inbound"},
-                               {"state", "active"},
-                               {"epoch", nullptr},
-                               {"sender_id", daemon_.config().instance.sender_id},
-                               {"slot", nullptr},
-                               {"installed_ms_ago", nullptr}});
+            const Daemon::GroupEngine* engine = nullptr;
+            for (const auto& g : daemon_.groups()) {
+                if (g.group->address.to_string() == group) engine = &g;
+            }
+            for (const auto& sa : sas.sas) {
+                const bool sending = sas.sending_spi && *sas.sending_spi == sa.spi;
+                const auto epoch = engine
+                                       ? engine->epoch_of_spi.find(sa.spi)
+                                       : std::map<std::uint32_t, std::uint64_t>::const_iterator{};
+                const bool known_epoch = engine && epoch != engine->epoch_of_spi.end();
+                out.push_back(
+                    {{"group", group},
+                     {"spi", sa.spi},
+                     // Group SAs carry both directions: every SA receives; one also sends.
+                     {"direction", sending ? "outbound" : "inbound"},
+                     {"state", sa.retiring ? "retiring" : "active"},
+                     // null: adopted from a previous run (the epoch is not in the region)
+                     {"epoch", known_epoch ? Json(epoch->second) : Json(nullptr)},
+                     {"sender_id", daemon_.config().instance.sender_id},
+                     {"slot", sa.slot},
+                     {"installed_ms_ago",
+                      sa.installed_at ? Json(ms_since(*sa.installed_at)) : Json(nullptr)}});
             }
         }
     }

@@ -49,7 +49,7 @@ bool SaInstaller::start(std::string& error) {
         const auto red = esp::IpAddress::from_v6(c.red_group);
         for (auto& [name, state] : groups_) {
             if (dataplane::to_esp(state.group->address) == red) {
-                state.receiving.push_back({c.spi, slot});
+                state.receiving.push_back({c.spi, slot, std::nullopt});
             }
         }
     }
@@ -77,7 +77,7 @@ bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
         error = "group " + name + " SPI " + std::to_string(spi) + ": " + error;
         return false;
     }
-    const Installed installed{spi, *slot};
+    const Installed installed{spi, *slot, now};
     it->second.receiving.push_back(installed);
     steps_.push_back({Step::Kind::Switch, now + delays_.activation, name, installed});
     std::stable_sort(steps_.begin(), steps_.end(),
@@ -134,7 +134,13 @@ std::map<std::string, SaInstaller::GroupSas> SaInstaller::snapshot() const {
     for (const auto& [name, state] : groups_) {
         GroupSas& g = out[name];
         if (state.sending) g.sending_spi = state.sending->spi;
-        for (const auto& r : state.receiving) g.receiving_spis.push_back(r.spi);
+        for (const auto& r : state.receiving) {
+            g.receiving_spis.push_back(r.spi);
+            const bool retiring = std::any_of(steps_.begin(), steps_.end(), [&](const Step& s) {
+                return s.kind == Step::Kind::Retire && s.group == name && s.sa.slot == r.slot;
+            });
+            g.sas.push_back({r.spi, r.slot, r.installed_at, retiring});
+        }
     }
     return out;
 }

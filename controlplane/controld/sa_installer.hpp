@@ -42,9 +42,16 @@ class SaInstaller {
     void run_due(TimePoint now);
     std::optional<TimePoint> next_due() const;
 
+    struct SaView {
+        std::uint32_t spi = 0;
+        std::uint32_t slot = 0;
+        std::optional<TimePoint> installed_at;  // none for an SA adopted from a previous run
+        bool retiring = false;                  // its retirement is scheduled
+    };
     struct GroupSas {
         std::optional<std::uint32_t> sending_spi;   // what senders use now
         std::vector<std::uint32_t> receiving_spis;  // every SA accepted inbound
+        std::vector<SaView> sas;                    // the same, oldest first
     };
     std::map<std::string, GroupSas> snapshot() const;  // by group address text
 
@@ -56,6 +63,7 @@ class SaInstaller {
     struct Installed {
         std::uint32_t spi;
         std::uint32_t slot;
+        std::optional<TimePoint> installed_at;
     };
     struct GroupState {
         const config::Group* group = nullptr;
