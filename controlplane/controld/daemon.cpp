@@ -94,6 +94,7 @@ bool Daemon::start(std::string& error) {
                                                        idp::Duration(discovery.hello_interval_ms),
                                                        idp::Clock::now());
     if (!start_keying(startup, error)) return false;
+    if (!start_prefix_exchange(*black, *address, startup, error)) return false;
     // Registration timestamps start above every one an earlier run sent: the startup timestamp
     // (microseconds) grows across restarts, and 4096 messages per microsecond between two
     // starts is far more than a run sends.
@@ -133,6 +134,62 @@ bool Daemon::start_keying(std::uint64_t startup, std::string& error) {
         engines_.push_back({&group, std::move(keying).value(), std::nullopt, std::nullopt});
     }
     return true;
+}
+
+bool Daemon::start_prefix_exchange(const config::Port& black, const config::IpAddress& address,
+                                   std::uint64_t startup, std::string& error) {
+    if (!options_.tls_credentials) {
+        std::printf(
+            "mcsec-controld: red prefixes are not exchanged: the identity is a PSK, and the "
+            "prefix exchange runs over TLS with certificates (use [identity] x509)\n");
+        return true;
+    }
+    const idp::Duration hello(config_.discovery->hello_interval_ms);
+    prefix_exchange_ = std::make_unique<idp::PrefixExchange>(config_.instance.name, startup, hello);
+    // This appliance's red prefixes: the networks of its red ports' addresses.
+    std::vector<config::Prefix> red;
+    for (const auto& port : config_.ports) {
+        if (port.role != config::PortRole::Red) continue;
+        for (const auto& prefix : port.addresses) red.push_back(prefix.network());
+    }
+    try {
+        prefix_exchange_->set_local_prefixes(std::move(red), idp::Clock::now());
+        prefix_channel_ = std::make_unique<TlsPeerChannel>(
+            io_, options_.tls_credentials, black.name, address, config_.discovery->port,
+            [this](const NodeId& peer, std::span<const std::uint8_t> bytes) {
+                on_prefix_message(peer, bytes);
+            });
+    } catch (const std::exception& e) {
+        error = std::string("red-prefix exchange: ") + e.what();
+        return false;
+    }
+    return true;
+}
+
+void Daemon::on_prefix_message(const NodeId& tls_peer, std::span<const std::uint8_t> bytes) {
+    const auto now = idp::Clock::now();
+    std::vector<idp::OutgoingMessage> replies;
+    const auto verdict = prefix_exchange_->on_message(tls_peer, bytes, now, replies);
+    if (verdict == idp::PrefixVerdict::Accepted) {
+        std::printf("mcsec-controld: peer %s announced %zu red prefixes t=%.6f\n", tls_peer.c_str(),
+                    prefix_exchange_->peer_prefixes(tls_peer)->size(), wall_seconds());
+        std::fflush(stdout);
+    }
+    if (const auto alarm = idp::alarm_for(verdict); alarm != idp::IdpAlarm::None) {
+        raise_alarm(std::string(idp::to_string(alarm)), {}, 0,
+                    "prefix message refused (" + std::string(idp::to_string(verdict)) + ")",
+                    tls_peer);
+    }
+    send_prefix_messages(std::move(replies));
+    arm_timer();
+}
+
+void Daemon::send_prefix_messages(std::vector<idp::OutgoingMessage> messages) {
+    for (auto& message : messages) {
+        const idp::Peer* peer = peer_table_.find(message.peer);
+        if (peer == nullptr || peer->state != idp::PeerState::Up) continue;  // re-announced later
+        prefix_channel_->send(message.peer, peer->black_address, std::move(message.bytes));
+    }
 }
 
 void Daemon::stop() {
@@ -186,6 +243,10 @@ void Daemon::on_idp_events(const std::vector<idp::IdpEvent>& events) {
                     e.black_address.to_string().c_str(), wall_seconds());
         appeared = appeared || e.kind != idp::IdpEventKind::Leave;
         for (auto& engine : engines_) engine.keying.on_membership(e, now);
+        if (prefix_exchange_) {
+            prefix_exchange_->on_event(e, now);
+            if (e.kind == idp::IdpEventKind::Leave) prefix_channel_->forget(e.node_id);
+        }
     }
     if (appeared && (was_tm || is_tm())) {
         // A (re)appeared peer refuses our keying messages (MIKE ties each to our IDP session)
@@ -344,6 +405,7 @@ void Daemon::run_due() {
     RegistrationEffects effects;
     registration_->on_timer(now, effects);
     apply(effects, now);
+    if (prefix_exchange_) send_prefix_messages(prefix_exchange_->poll(now));
     drain_keying(now);
     if (installer_) installer_->run_due(now);
     arm_timer();
@@ -391,6 +453,9 @@ void Daemon::arm_timer() {
     }
     for (const auto& engine : engines_) due = std::min(due, engine.keying.next_due());
     if (auto step = registration_->next_due()) due = std::min(due, *step);
+    if (prefix_exchange_) {
+        if (auto step = prefix_exchange_->next_due()) due = std::min(due, *step);
+    }
     timer_.expires_at(due);
     timer_.async_wait([this](const boost::system::error_code& ec) {
         if (!ec) run_due();

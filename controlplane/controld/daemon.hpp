@@ -18,12 +18,15 @@
 #include "discovery_socket.hpp"
 #include "mcsec/config/config.hpp"
 #include "mcsec/control/authenticator.hpp"
+#include "mcsec/control/identity/x509_credentials.hpp"
 #include "mcsec/control/idp/hello_sender.hpp"
 #include "mcsec/control/idp/peer_table.hpp"
+#include "mcsec/control/idp/prefix_exchange.hpp"
 #include "mcsec/control/mike/protocol/group_keying.hpp"
 #include "mcsec/shm/region.hpp"
 #include "registration_service.hpp"
 #include "sa_installer.hpp"
+#include "tls_peer_channel.hpp"
 
 namespace mcsec::control {
 
@@ -31,6 +34,9 @@ struct DaemonOptions {
     std::filesystem::path state_dir = "/var/lib/mcsec";
     // Protocol only: no shared-memory region, keys are agreed and reported but not installed.
     bool no_dataplane = false;
+    // The X.509 credentials for the TLS prefix channel; null with a PSK identity, which has no
+    // certificates: then red prefixes are not exchanged (said at start-up and by the API).
+    std::shared_ptr<const identity::X509Credentials> tls_credentials;
 };
 
 // An alarm as the operator API shows it (docs/protocol/operator-api.md, "alarms").
@@ -73,6 +79,9 @@ class Daemon {
     bool attached() const { return installer_ != nullptr; }
     const SaInstaller* installer() const { return installer_.get(); }
     const RegistrationService* registration() const { return registration_.get(); }
+    // Null with a PSK identity (no TLS channel).
+    const idp::PrefixExchange* prefix_exchange() const { return prefix_exchange_.get(); }
+    const TlsPeerChannel* prefix_channel() const { return prefix_channel_.get(); }
     std::uint64_t unknown_datagrams() const { return unknown_datagrams_; }
     std::uint64_t unroutable_datagrams() const { return unroutable_datagrams_; }
     std::uint64_t send_failures() const { return socket_ ? socket_->send_failures() : 0; }
@@ -99,6 +108,10 @@ class Daemon {
     void follow_tms(idp::TimePoint now);
     void apply(RegistrationEffects& effects, idp::TimePoint now);
     GroupEngine* engine_for(const config::IpAddress& group);
+    bool start_prefix_exchange(const config::Port& black, const config::IpAddress& address,
+                               std::uint64_t startup, std::string& error);
+    void on_prefix_message(const NodeId& tls_peer, std::span<const std::uint8_t> bytes);
+    void send_prefix_messages(std::vector<idp::OutgoingMessage> messages);
     // Soft lifetimes: the TM rekeys a group whose key is older than the policy's soft seconds
     // or whose sending SA the fast path marked soft-expired (bytes, packets).
     void check_lifetimes(idp::TimePoint now);
@@ -113,6 +126,8 @@ class Daemon {
     std::unique_ptr<DiscoverySocket> socket_;
     std::unique_ptr<idp::HelloSender> hello_sender_;
     std::unique_ptr<RegistrationService> registration_;
+    std::unique_ptr<idp::PrefixExchange> prefix_exchange_;
+    std::unique_ptr<TlsPeerChannel> prefix_channel_;
     idp::PeerTable peer_table_;
     std::vector<GroupEngine> engines_;  // one per protected group
     std::uint64_t unknown_datagrams_ = 0;

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
                                                           std::chrono::system_clock::now());
     if (!identity.ok()) return fail("identity: " + identity.error);
 
+    options.tls_credentials = identity.tls_credentials;
     boost::asio::io_context io;
     control::Daemon daemon(io, cfg, *identity.authenticator, options);
     std::string error;

@@ -52,6 +52,17 @@ Json registration_of(const Daemon& daemon, const Daemon::GroupEngine& engine) {
             {"granted_spi", membership->spi}};
 }
 
+// What the peer announced over the TLS prefix exchange; null with a PSK identity (no exchange).
+Json prefixes_of(const Daemon& daemon, const std::string& peer) {
+    const idp::PrefixExchange* exchange = daemon.prefix_exchange();
+    if (exchange == nullptr) return nullptr;
+    Json out = Json::array();
+    if (const auto* prefixes = exchange->peer_prefixes(peer)) {
+        for (const auto& prefix : *prefixes) out.push_back(prefix.to_string());
+    }
+    return out;
+}
+
 Json registration_counters(const registration::Counters& counters) {
     Json out = Json::object();
     for (size_t v = 0; v < registration::kVerdictCount; ++v) {
@@ -93,8 +104,7 @@ Json DaemonOperatorBackend::peers() {
                        {"startup_timestamp", p.startup_timestamp},
                        {"sequence", p.sequence},
                        {"last_heard_ms", ms_since(p.last_heard)},
-                       // The TLS prefix exchange is not wired into the daemon yet.
-                       {"prefixes", Json::array()}});
+                       {"prefixes", prefixes_of(daemon_, p.node_id)}});
     }
     return out;
 }
@@ -191,7 +201,28 @@ Json DaemonOperatorBackend::counters() {
         registration = {{"member", registration_counters(service->client().counters())},
                         {"tm", registration_counters(service->registry().counters())}};
     }
+    Json prefix = nullptr;
+    if (const auto* exchange = daemon_.prefix_exchange()) {
+        Json verdicts = Json::object();
+        for (size_t v = 0; v < idp::kPrefixVerdictCount; ++v) {
+            const auto verdict = static_cast<idp::PrefixVerdict>(v);
+            verdicts[std::string(idp::counter_name(verdict))] = exchange->count(verdict);
+        }
+        const auto& c = daemon_.prefix_channel()->counters();
+        prefix = {{"verdicts", verdicts},
+                  {"tls",
+                   {{"connects", c.connects},
+                    {"accepts", c.accepts},
+                    {"handshake_failures", c.handshake_failures},
+                    {"connection_errors", c.connection_errors},
+                    {"messages_sent", c.messages_sent},
+                    {"messages_received", c.messages_received},
+                    {"malformed", c.malformed},
+                    {"dropped", c.dropped},
+                    {"refused_inbound", c.refused_inbound}}}};
+    }
     return {{"unknown_datagrams", daemon_.unknown_datagrams()},
+            {"prefix_exchange", prefix},
             {"unroutable_datagrams", daemon_.unroutable_datagrams()},
             {"send_failures", daemon_.send_failures()},
             {"registration", registration},

@@ -7,7 +7,8 @@ Each site runs mcsec-dataplane and mcsec-controld; no key is in any file. Checks
      mcsecctl shows peers and groups over controld's operator API; an operator rekey on the
      TM moves every site to a new epoch (and is refused on a member). Sites 2 and 3 are
      registered with the TM; a member that uses up the IPv6 group's packet lifetime reports
-     SA_EXPIRED to the TM, which rekeys.
+     SA_EXPIRED to the TM, which rekeys. The sites exchange red prefixes over TLS 1.3
+     (mutual certificates); the TM shows them, again after a peer's restart.
   2. Site 3's controld stops (a leave): sites 1 and 2 rekey without it; site 3, whose
      dataplane still holds the old keys, can no longer decrypt (its red host gets nothing, its
      dataplane counts unknown SPIs), while site 2 keeps receiving.
@@ -75,6 +76,21 @@ def deliver(sender, receivers, absent=(), count=100, tag="mike"):
         check(results[s]["received"] == 0, f"site {s} received nothing ({results[s]['received']})")
 
 
+def check_prefixes(when):
+    """Red prefixes travel over TLS 1.3 with mutual certificates (IDP prefix exchange): the TM
+    holds each peer's red networks, as configured on its red port."""
+    expected = {f"lab{i}": [f"10.{i}.0.0/24", f"fd00:{i}::/64"] for i in (2, 3)}
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        peers = json.loads(run(f"{CTL} --instance lab1 show peers --json").stdout or "[]")
+        held = {p["node_id"]: sorted(p["prefixes"] or []) for p in peers}
+        if held == expected:
+            break
+        time.sleep(0.2)
+    check(held == expected, f"{when}: the TM holds the peers' red prefixes from the TLS "
+          f"exchange ({held})")
+
+
 def sa_expired_rekeys_the_group():
     """The IPv6 group's policy has a 300-packet soft lifetime (mcsec-lab, MIKE): site 2, a member,
     sends 400 packets, its fast path marks its sending SA soft-expired, its controld reports
@@ -132,6 +148,7 @@ def main():
         check(reg and reg["role"] == "member" and reg["state"] == "registered" and
               reg["tm"] == "lab1", f"site 2 is registered with the TM lab1 ({reg})")
         sa_expired_rekeys_the_group()
+        check_prefixes("after discovery")
         refused = run(f"{CTL} --instance lab2 rekey {GROUP}")
         check(refused.returncode == 1 and "transaction manager" in refused.stderr,
               "mcsecctl rekey on a member is refused: only the TM starts one")
@@ -171,6 +188,7 @@ def main():
               f"({again and round(again[2], 2)} s)")
         time.sleep(1.0)
         deliver(1, (2, 3), tag="after-restart")
+        check_prefixes("after site 2's restart")
 
         # 5. The TM dies while site 2 streams to site 3.
         count, rate = 2000, 400

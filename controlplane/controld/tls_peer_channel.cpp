@@ -1,0 +1,280 @@
+#include "tls_peer_channel.hpp"
+
+#include <sys/socket.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "mcsec/control/identity/tls_context.hpp"
+#include "mcsec/control/idp/wire_format.hpp"
+
+namespace mcsec::control {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using asio::ip::tcp;
+using Stream = ssl::stream<tcp::socket>;
+
+struct TlsPeerChannel::Outbound {
+    explicit Outbound(asio::io_context& io) : wake(io) {}
+    std::deque<std::vector<std::uint8_t>> queue;
+    asio::steady_timer wake;  // cancelled when a message is queued
+    std::unique_ptr<ssl::context> context;
+    std::unique_ptr<Stream> stream;
+    bool closed = false;
+};
+
+struct TlsPeerChannel::Inbound {
+    Inbound(tcp::socket socket, ssl::context& context) : stream(std::move(socket), context) {}
+    Stream stream;
+};
+
+namespace {
+
+tcp::endpoint endpoint_of(const config::IpAddress& address, std::uint16_t port) {
+    return {asio::ip::make_address(address.to_string()), port};
+}
+
+// Closes the TCP socket under `stream` when `timer` fires first: a handshake that stalls must
+// not hold a connection slot for ever.
+void arm_deadline(asio::steady_timer& timer, Stream& stream, std::chrono::seconds timeout) {
+    timer.expires_after(timeout);
+    timer.async_wait([&stream](const boost::system::error_code& ec) {
+        if (!ec) {
+            boost::system::error_code ignored;
+            stream.lowest_layer().close(ignored);
+        }
+    });
+}
+
+}  // namespace
+
+TlsPeerChannel::TlsPeerChannel(asio::io_context& io,
+                               std::shared_ptr<const identity::X509Credentials> credentials,
+                               std::string interface, const config::IpAddress& listen_address,
+                               std::uint16_t port, Handler on_message)
+    : io_(io),
+      credentials_(std::move(credentials)),
+      interface_(std::move(interface)),
+      port_(port),
+      on_message_(std::move(on_message)),
+      server_context_(identity::make_tls_server_context(*credentials_)),
+      acceptor_(io) {
+    const auto endpoint = endpoint_of(listen_address, port);
+    const std::string where = "TLS prefix channel on " + listen_address.to_string() + " TCP port " +
+                              std::to_string(port) +
+                              (interface_.empty() ? "" : " (" + interface_ + ")");
+    boost::system::error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec && !interface_.empty() &&
+        setsockopt(acceptor_.native_handle(), SOL_SOCKET, SO_BINDTODEVICE, interface_.c_str(),
+                   static_cast<socklen_t>(interface_.size())) != 0) {
+        throw std::runtime_error(where + ": bind to device: " + std::strerror(errno));
+    }
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(tcp::socket::max_listen_connections, ec);
+    if (ec) throw std::runtime_error(where + ": " + ec.message());
+    port_ = acceptor_.local_endpoint().port();  // the real one when 0 was asked (tests)
+    asio::co_spawn(io_, accept_loop(), asio::detached);
+}
+
+TlsPeerChannel::~TlsPeerChannel() {
+    *alive_ = false;
+    stop();
+}
+
+void TlsPeerChannel::stop() {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+    for (auto& [peer, link] : outbound_) {
+        link->closed = true;
+        link->wake.cancel();
+        if (link->stream) link->stream->lowest_layer().close(ignored);
+    }
+    outbound_.clear();
+    for (auto& weak : inbound_) {
+        if (auto connection = weak.lock()) connection->stream.lowest_layer().close(ignored);
+    }
+    inbound_.clear();
+}
+
+tcp::socket TlsPeerChannel::make_socket(const tcp::endpoint& endpoint) {
+    tcp::socket socket(io_);
+    socket.open(endpoint.protocol());
+    if (!interface_.empty() &&
+        setsockopt(socket.native_handle(), SOL_SOCKET, SO_BINDTODEVICE, interface_.c_str(),
+                   static_cast<socklen_t>(interface_.size())) != 0) {
+        throw std::runtime_error("bind to " + interface_ + ": " + std::strerror(errno));
+    }
+    return socket;
+}
+
+void TlsPeerChannel::send(const NodeId& peer, const config::IpAddress& address,
+                          std::vector<std::uint8_t> message) {
+    auto& link = outbound_[peer];
+    if (!link) {
+        link = std::make_shared<Outbound>(io_);
+        link->queue.push_back(std::move(message));
+        const auto endpoint = endpoint_of(address, port_);
+        try {
+            link->context = std::make_unique<ssl::context>(
+                identity::make_tls_client_context(*credentials_, peer));
+            link->stream = std::make_unique<Stream>(make_socket(endpoint), *link->context);
+        } catch (const std::exception&) {
+            ++counters_.handshake_failures;
+            counters_.dropped += link->queue.size();
+            outbound_.erase(peer);
+            return;
+        }
+        asio::co_spawn(io_, run_outbound(peer, link, endpoint), asio::detached);
+        return;
+    }
+    if (link->queue.size() >= kMaxQueuedPerPeer) {
+        link->queue.pop_front();
+        ++counters_.dropped;
+    }
+    link->queue.push_back(std::move(message));
+    link->wake.cancel();
+}
+
+void TlsPeerChannel::forget(const NodeId& peer) {
+    const auto found = outbound_.find(peer);
+    if (found == outbound_.end()) return;
+    auto link = found->second;
+    outbound_.erase(found);
+    counters_.dropped += link->queue.size();
+    link->queue.clear();
+    link->closed = true;
+    link->wake.cancel();
+    boost::system::error_code ignored;
+    if (link->stream) link->stream->lowest_layer().close(ignored);
+}
+
+asio::awaitable<void> TlsPeerChannel::run_outbound(NodeId peer, std::shared_ptr<Outbound> link,
+                                                   tcp::endpoint endpoint) {
+    const auto alive = alive_;
+    Stream& stream = *link->stream;
+    boost::system::error_code ec;
+    bool established = false;
+    {
+        asio::steady_timer deadline(io_);
+        arm_deadline(deadline, stream, kHandshakeTimeout);
+        co_await stream.lowest_layer().async_connect(endpoint,
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec && *alive && !link->closed) {
+            co_await stream.async_handshake(ssl::stream_base::client,
+                                            asio::redirect_error(asio::use_awaitable, ec));
+            established = !ec;
+        }
+        deadline.cancel();
+    }
+    if (!*alive) co_return;
+    if (!established) {
+        ++counters_.handshake_failures;
+    } else {
+        ++counters_.connects;
+        while (!link->closed) {
+            if (link->queue.empty()) {
+                link->wake.expires_at(asio::steady_timer::time_point::max());
+                co_await link->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+                if (!*alive) co_return;
+                continue;
+            }
+            const std::vector<std::uint8_t> message = std::move(link->queue.front());
+            link->queue.pop_front();
+            co_await asio::async_write(stream, asio::buffer(message),
+                                       asio::redirect_error(asio::use_awaitable, ec));
+            if (!*alive) co_return;
+            if (ec) {
+                if (!link->closed) ++counters_.connection_errors;
+                break;
+            }
+            ++counters_.messages_sent;
+        }
+    }
+    // Failed or forgotten: drop what is queued; the next send() dials again.
+    boost::system::error_code ignored;
+    stream.lowest_layer().close(ignored);
+    counters_.dropped += link->queue.size();
+    link->queue.clear();
+    const auto current = outbound_.find(peer);
+    if (current != outbound_.end() && current->second == link) outbound_.erase(current);
+}
+
+asio::awaitable<void> TlsPeerChannel::accept_loop() {
+    const auto alive = alive_;
+    for (;;) {
+        boost::system::error_code ec;
+        tcp::socket socket =
+            co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+        if (!*alive || !acceptor_.is_open()) co_return;
+        if (ec) continue;
+        std::erase_if(inbound_, [](const std::weak_ptr<Inbound>& w) { return w.expired(); });
+        if (inbound_.size() >= kMaxInbound) {
+            ++counters_.refused_inbound;
+            continue;  // the socket closes here
+        }
+        auto connection = std::make_shared<Inbound>(std::move(socket), server_context_);
+        inbound_.push_back(connection);
+        asio::co_spawn(io_, serve(std::move(connection)), asio::detached);
+    }
+}
+
+asio::awaitable<void> TlsPeerChannel::serve(std::shared_ptr<Inbound> connection) {
+    const auto alive = alive_;
+    Stream& stream = connection->stream;
+    boost::system::error_code ec;
+    {
+        asio::steady_timer deadline(io_);
+        arm_deadline(deadline, stream, kHandshakeTimeout);
+        co_await stream.async_handshake(ssl::stream_base::server,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+        deadline.cancel();
+    }
+    if (!*alive) co_return;
+    // The context verified the chain to the deployment CA; the peer is its certificate's CN.
+    const std::optional<NodeId> peer =
+        ec ? std::nullopt : identity::tls_peer_node_id(*stream.native_handle());
+    if (!peer) {
+        ++counters_.handshake_failures;
+        co_return;
+    }
+    ++counters_.accepts;
+    std::vector<std::uint8_t> message;
+    for (;;) {
+        message.resize(idp::kHeaderBytes);
+        co_await asio::async_read(stream, asio::buffer(message),
+                                  asio::redirect_error(asio::use_awaitable, ec));
+        if (!*alive) co_return;
+        if (ec) break;  // the peer closed, or the connection failed
+        idp::MessageHeader header;
+        if (idp::peek_header(message, header) != idp::ParseError::Ok ||
+            header.length < idp::kHeaderBytes || header.length > idp::kMaxMessageBytes) {
+            ++counters_.malformed;  // the stream cannot be re-framed: give up on it
+            break;
+        }
+        message.resize(header.length);
+        co_await asio::async_read(
+            stream,
+            asio::buffer(message.data() + idp::kHeaderBytes, header.length - idp::kHeaderBytes),
+            asio::redirect_error(asio::use_awaitable, ec));
+        if (!*alive) co_return;
+        if (ec) break;
+        ++counters_.messages_received;
+        on_message_(*peer, message);
+        if (!*alive) co_return;
+    }
+    boost::system::error_code ignored;
+    stream.lowest_layer().close(ignored);
+}
+
+}  // namespace mcsec::control

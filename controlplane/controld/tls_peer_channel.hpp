@@ -1,0 +1,101 @@
+// The unicast channel between appliances that carries the red-prefix exchange
+// (docs/protocol/idp.md, "Prefix exchange"): TCP on the discovery port of the black address,
+// TLS 1.3 with mutual certificates under the deployment CA (identity/tls_context.hpp).
+//
+// Each node sends on connections it opens itself (one per peer, the client naming the server it
+// expects) and receives on the ones peers open to it (the server learns the peer's node id from
+// its certificate). Two connections per pair keep the roles simple: nobody has to decide who
+// dials. Messages are framed by the IDP header's length field. Everything runs on the daemon's
+// io_context thread; nothing blocks, and no error leaves a handler: a failed connection is
+// counted and dropped, and the next send dials again (the exchange re-announces every H).
+#pragma once
+
+#include <utility>  // boost/asio/awaitable.hpp uses std::exchange without including it
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mcsec/config/ip_address.hpp"
+#include "mcsec/control/authenticator.hpp"
+#include "mcsec/control/identity/x509_credentials.hpp"
+
+namespace mcsec::control {
+
+struct TlsChannelCounters {
+    std::uint64_t connects = 0;            // outbound TLS sessions established
+    std::uint64_t accepts = 0;             // inbound TLS sessions established
+    std::uint64_t handshake_failures = 0;  // either way: refused certificate, timeout, reset
+    std::uint64_t connection_errors = 0;   // established sessions that failed later
+    std::uint64_t messages_sent = 0;
+    std::uint64_t messages_received = 0;
+    std::uint64_t malformed = 0;        // a frame header that does not parse: connection closed
+    std::uint64_t dropped = 0;          // queued messages lost to a full queue or a failure
+    std::uint64_t refused_inbound = 0;  // beyond kMaxInbound connections
+};
+
+class TlsPeerChannel {
+  public:
+    using Handler = std::function<void(const NodeId& tls_peer, std::span<const std::uint8_t>)>;
+
+    static constexpr std::size_t kMaxInbound = 256;       // one per peer is the normal case
+    static constexpr std::size_t kMaxQueuedPerPeer = 16;  // the oldest goes first
+    static constexpr std::chrono::seconds kHandshakeTimeout{5};
+
+    // `interface`: the black interface to bind to (SO_BINDTODEVICE); empty for none (tests on
+    // loopback). Throws std::runtime_error naming the address, port or interface if it cannot
+    // listen.
+    TlsPeerChannel(boost::asio::io_context& io,
+                   std::shared_ptr<const identity::X509Credentials> credentials,
+                   std::string interface, const config::IpAddress& listen_address,
+                   std::uint16_t port, Handler on_message);
+    ~TlsPeerChannel();
+    TlsPeerChannel(const TlsPeerChannel&) = delete;
+    TlsPeerChannel& operator=(const TlsPeerChannel&) = delete;
+
+    // Queues one framed message for `peer` at `address` (same port), dialling if needed.
+    void send(const NodeId& peer, const config::IpAddress& address,
+              std::vector<std::uint8_t> message);
+    // Closes the outbound connection to `peer` (discovery reported it down).
+    void forget(const NodeId& peer);
+    // Closes everything; handlers still pending finish without effect.
+    void stop();
+
+    const TlsChannelCounters& counters() const noexcept { return counters_; }
+    std::uint16_t port() const noexcept { return port_; }
+
+  private:
+    struct Outbound;
+    struct Inbound;
+
+    boost::asio::awaitable<void> accept_loop();
+    boost::asio::awaitable<void> serve(std::shared_ptr<Inbound> connection);
+    boost::asio::awaitable<void> run_outbound(NodeId peer, std::shared_ptr<Outbound> link,
+                                              boost::asio::ip::tcp::endpoint endpoint);
+    boost::asio::ip::tcp::socket make_socket(const boost::asio::ip::tcp::endpoint& endpoint);
+
+    boost::asio::io_context& io_;
+    std::shared_ptr<const identity::X509Credentials> credentials_;
+    std::string interface_;
+    std::uint16_t port_;
+    Handler on_message_;
+    boost::asio::ssl::context server_context_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    std::map<NodeId, std::shared_ptr<Outbound>> outbound_;
+    std::vector<std::weak_ptr<Inbound>> inbound_;
+    TlsChannelCounters counters_;
+    // Set by the destructor so coroutines resumed during io_context teardown touch nothing.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace mcsec::control
