@@ -131,7 +131,7 @@ bool Daemon::start_keying(std::uint64_t startup, std::string& error) {
             error = "keying for group " + id + ": " + std::string(mike::to_string(keying.error()));
             return false;
         }
-        engines_.push_back({&group, std::move(keying).value(), std::nullopt, std::nullopt});
+        engines_.push_back({&group, std::move(keying).value(), std::nullopt, std::nullopt, 0, {}});
     }
     return true;
 }
@@ -245,7 +245,9 @@ void Daemon::on_idp_events(const std::vector<idp::IdpEvent>& events) {
         for (auto& engine : engines_) engine.keying.on_membership(e, now);
         if (prefix_exchange_) {
             prefix_exchange_->on_event(e, now);
-            if (e.kind == idp::IdpEventKind::Leave) prefix_channel_->forget(e.node_id);
+            // Left, restarted or back after a silence: a connection to its old process may be
+            // half-closed, and writing into it would lose the next announcements. Dial anew.
+            prefix_channel_->forget(e.node_id);
         }
     }
     if (appeared && (was_tm || is_tm())) {

@@ -219,7 +219,9 @@ Json DaemonOperatorBackend::counters() {
                     {"messages_received", c.messages_received},
                     {"malformed", c.malformed},
                     {"dropped", c.dropped},
-                    {"refused_inbound", c.refused_inbound}}}};
+                    {"refused_inbound", c.refused_inbound},
+                    {"replaced_inbound", c.replaced_inbound},
+                    {"accept_errors", c.accept_errors}}}};
     }
     return {{"unknown_datagrams", daemon_.unknown_datagrams()},
             {"prefix_exchange", prefix},

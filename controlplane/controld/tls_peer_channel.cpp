@@ -1,7 +1,10 @@
 #include "tls_peer_channel.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/read.hpp>
@@ -11,6 +14,7 @@
 #include <boost/asio/write.hpp>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 
 #include "mcsec/control/identity/tls_context.hpp"
@@ -35,6 +39,7 @@ struct TlsPeerChannel::Outbound {
 struct TlsPeerChannel::Inbound {
     Inbound(tcp::socket socket, ssl::context& context) : stream(std::move(socket), context) {}
     Stream stream;
+    std::optional<NodeId> peer;  // known once the handshake verified its certificate
 };
 
 namespace {
@@ -43,16 +48,44 @@ tcp::endpoint endpoint_of(const config::IpAddress& address, std::uint16_t port) 
     return {asio::ip::make_address(address.to_string()), port};
 }
 
-// Closes the TCP socket under `stream` when `timer` fires first: a handshake that stalls must
-// not hold a connection slot for ever.
-void arm_deadline(asio::steady_timer& timer, Stream& stream, std::chrono::seconds timeout) {
-    timer.expires_after(timeout);
-    timer.async_wait([&stream](const boost::system::error_code& ec) {
-        if (!ec) {
-            boost::system::error_code ignored;
-            stream.lowest_layer().close(ignored);
-        }
-    });
+// Closes the TCP socket under a stream if its handshake has not finished by the deadline: a
+// handshake that stalls must not hold a connection slot for ever. The timer's handler keeps the
+// stream's owner alive and checks `done`, because a timer that fired may still have its handler
+// queued after the handshake finished and the coroutine moved on.
+class HandshakeDeadline {
+  public:
+    HandshakeDeadline(asio::io_context& io, std::shared_ptr<void> owner, Stream& stream,
+                      std::chrono::seconds timeout)
+        : timer_(io) {
+        timer_.expires_after(timeout);
+        timer_.async_wait(
+            [owner = std::move(owner), done = done_, &stream](const boost::system::error_code& ec) {
+                if (ec || *done) return;
+                boost::system::error_code ignored;
+                stream.lowest_layer().close(ignored);
+            });
+    }
+    ~HandshakeDeadline() {
+        *done_ = true;
+        timer_.cancel();
+    }
+    HandshakeDeadline(const HandshakeDeadline&) = delete;
+    HandshakeDeadline& operator=(const HandshakeDeadline&) = delete;
+
+  private:
+    std::shared_ptr<bool> done_ = std::make_shared<bool>(false);
+    asio::steady_timer timer_;
+};
+
+// TCP keepalive on every channel socket: a peer that vanished without closing (power loss, a
+// cut link) is noticed in about 25 s instead of holding its connection for hours.
+void enable_keepalive(tcp::socket& socket) {
+    const int on = 1, idle_s = 10, interval_s = 5, probes = 3;
+    const int fd = socket.native_handle();
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle_s, sizeof idle_s);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_s, sizeof interval_s);
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
 }
 
 }  // namespace
@@ -115,6 +148,7 @@ tcp::socket TlsPeerChannel::make_socket(const tcp::endpoint& endpoint) {
                    static_cast<socklen_t>(interface_.size())) != 0) {
         throw std::runtime_error("bind to " + interface_ + ": " + std::strerror(errno));
     }
+    enable_keepalive(socket);
     return socket;
 }
 
@@ -166,8 +200,7 @@ asio::awaitable<void> TlsPeerChannel::run_outbound(NodeId peer, std::shared_ptr<
     boost::system::error_code ec;
     bool established = false;
     {
-        asio::steady_timer deadline(io_);
-        arm_deadline(deadline, stream, kHandshakeTimeout);
+        const HandshakeDeadline deadline(io_, link, stream, kHandshakeTimeout);
         co_await stream.lowest_layer().async_connect(endpoint,
                                                      asio::redirect_error(asio::use_awaitable, ec));
         if (!ec && *alive && !link->closed) {
@@ -175,13 +208,13 @@ asio::awaitable<void> TlsPeerChannel::run_outbound(NodeId peer, std::shared_ptr<
                                             asio::redirect_error(asio::use_awaitable, ec));
             established = !ec;
         }
-        deadline.cancel();
     }
     if (!*alive) co_return;
     if (!established) {
         ++counters_.handshake_failures;
     } else {
         ++counters_.connects;
+        asio::co_spawn(io_, watch_outbound(link), asio::detached);
         while (!link->closed) {
             if (link->queue.empty()) {
                 link->wake.expires_at(asio::steady_timer::time_point::max());
@@ -210,6 +243,21 @@ asio::awaitable<void> TlsPeerChannel::run_outbound(NodeId peer, std::shared_ptr<
     if (current != outbound_.end() && current->second == link) outbound_.erase(current);
 }
 
+asio::awaitable<void> TlsPeerChannel::watch_outbound(std::shared_ptr<Outbound> link) {
+    // The server never sends application data, so a read completes only when its end closed
+    // (a restart, or it replaced this connection) or misbehaved. Without this, the first write
+    // into a half-closed connection "succeeds" locally and its message is lost.
+    const auto alive = alive_;
+    std::array<std::uint8_t, 1> byte{};
+    boost::system::error_code ec;
+    co_await link->stream->async_read_some(asio::buffer(byte),
+                                           asio::redirect_error(asio::use_awaitable, ec));
+    if (!*alive || link->closed) co_return;
+    ++counters_.connection_errors;
+    link->closed = true;
+    link->wake.cancel();  // the writer loop sees `closed`, closes the socket and forgets it
+}
+
 asio::awaitable<void> TlsPeerChannel::accept_loop() {
     const auto alive = alive_;
     for (;;) {
@@ -217,7 +265,15 @@ asio::awaitable<void> TlsPeerChannel::accept_loop() {
         tcp::socket socket =
             co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
         if (!*alive || !acceptor_.is_open()) co_return;
-        if (ec) continue;
+        if (ec) {
+            // Out of descriptors or memory, say: pause instead of spinning on the error.
+            ++counters_.accept_errors;
+            asio::steady_timer pause(io_, kAcceptErrorPause);
+            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            if (!*alive || !acceptor_.is_open()) co_return;
+            continue;
+        }
+        enable_keepalive(socket);
         std::erase_if(inbound_, [](const std::weak_ptr<Inbound>& w) { return w.expired(); });
         if (inbound_.size() >= kMaxInbound) {
             ++counters_.refused_inbound;
@@ -234,11 +290,9 @@ asio::awaitable<void> TlsPeerChannel::serve(std::shared_ptr<Inbound> connection)
     Stream& stream = connection->stream;
     boost::system::error_code ec;
     {
-        asio::steady_timer deadline(io_);
-        arm_deadline(deadline, stream, kHandshakeTimeout);
+        const HandshakeDeadline deadline(io_, connection, stream, kHandshakeTimeout);
         co_await stream.async_handshake(ssl::stream_base::server,
                                         asio::redirect_error(asio::use_awaitable, ec));
-        deadline.cancel();
     }
     if (!*alive) co_return;
     // The context verified the chain to the deployment CA; the peer is its certificate's CN.
@@ -249,6 +303,16 @@ asio::awaitable<void> TlsPeerChannel::serve(std::shared_ptr<Inbound> connection)
         co_return;
     }
     ++counters_.accepts;
+    // One inbound connection per peer: an older one is from the peer's previous process (it
+    // restarted, or dialled again after a failure) and would otherwise stay open unused.
+    connection->peer = peer;
+    for (auto& weak : inbound_) {
+        auto other = weak.lock();
+        if (!other || other == connection || other->peer != peer) continue;
+        boost::system::error_code ignored;
+        other->stream.lowest_layer().close(ignored);
+        ++counters_.replaced_inbound;
+    }
     std::vector<std::uint8_t> message;
     for (;;) {
         message.resize(idp::kHeaderBytes);

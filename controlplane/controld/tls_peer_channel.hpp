@@ -39,9 +39,11 @@ struct TlsChannelCounters {
     std::uint64_t connection_errors = 0;   // established sessions that failed later
     std::uint64_t messages_sent = 0;
     std::uint64_t messages_received = 0;
-    std::uint64_t malformed = 0;        // a frame header that does not parse: connection closed
-    std::uint64_t dropped = 0;          // queued messages lost to a full queue or a failure
-    std::uint64_t refused_inbound = 0;  // beyond kMaxInbound connections
+    std::uint64_t malformed = 0;         // a frame header that does not parse: connection closed
+    std::uint64_t dropped = 0;           // queued messages lost to a full queue or a failure
+    std::uint64_t refused_inbound = 0;   // beyond kMaxInbound connections
+    std::uint64_t replaced_inbound = 0;  // older connections of a peer that connected again
+    std::uint64_t accept_errors = 0;     // accept() failed (descriptors, memory): paused
 };
 
 class TlsPeerChannel {
@@ -51,6 +53,7 @@ class TlsPeerChannel {
     static constexpr std::size_t kMaxInbound = 256;       // one per peer is the normal case
     static constexpr std::size_t kMaxQueuedPerPeer = 16;  // the oldest goes first
     static constexpr std::chrono::seconds kHandshakeTimeout{5};
+    static constexpr std::chrono::milliseconds kAcceptErrorPause{100};
 
     // `interface`: the black interface to bind to (SO_BINDTODEVICE); empty for none (tests on
     // loopback). Throws std::runtime_error naming the address, port or interface if it cannot
@@ -80,6 +83,7 @@ class TlsPeerChannel {
 
     boost::asio::awaitable<void> accept_loop();
     boost::asio::awaitable<void> serve(std::shared_ptr<Inbound> connection);
+    boost::asio::awaitable<void> watch_outbound(std::shared_ptr<Outbound> link);
     boost::asio::awaitable<void> run_outbound(NodeId peer, std::shared_ptr<Outbound> link,
                                               boost::asio::ip::tcp::endpoint endpoint);
     boost::asio::ip::tcp::socket make_socket(const boost::asio::ip::tcp::endpoint& endpoint);

@@ -192,8 +192,8 @@ TEST_F(TlsChannelTest, ABrokenFrameClosesTheConnectionAndANewOneWorks) {
     oversized[4] = 0xff;  // length 65288: above the 1400-byte limit
     ASSERT_TRUE(run_until([&] { return b->counters().malformed == 1; }));
     EXPECT_TRUE(at_b.empty());
-    // B closed the connection; A notices on a later write, or after forget(), and redials.
-    a->forget("site-b");
+    // B closed the connection; A's reader notices, and the next send dials again.
+    ASSERT_TRUE(run_until([&] { return a->counters().connection_errors == 1; }));
     a->send("site-b", address(2), oversized);
     ASSERT_TRUE(run_until([&] { return b->counters().malformed == 2; }));
     a->forget("site-b");
@@ -201,6 +201,43 @@ TEST_F(TlsChannelTest, ABrokenFrameClosesTheConnectionAndANewOneWorks) {
     ASSERT_TRUE(run_until([&] { return at_b.size() == 1; }));
     EXPECT_EQ(at_b[0].bytes, frame(20, 7));
     EXPECT_EQ(b->counters().accepts, 3u);
+}
+
+TEST_F(TlsChannelTest, ARestartedServerGetsTheNextMessage) {
+    // Without the client reading its connection, the first write after the server's restart
+    // would "succeed" into the dead connection and be lost.
+    std::vector<Received> at_a, at_b;
+    auto a = channel("site-a", 1, at_a);
+    auto b = channel("site-b", 2, at_b);
+    a->send("site-b", address(2), frame(8, 1));
+    ASSERT_TRUE(run_until([&] { return at_b.size() == 1; }));
+    b.reset();
+    std::vector<Received> at_restarted_b;
+    auto restarted_b = channel("site-b", 2, at_restarted_b);
+    ASSERT_TRUE(run_until([&] { return a->counters().connection_errors == 1; }));
+    a->send("site-b", address(2), frame(9, 2));
+    ASSERT_TRUE(run_until([&] { return at_restarted_b.size() == 1; }));
+    EXPECT_EQ(at_restarted_b[0].bytes, frame(9, 2));
+    EXPECT_EQ(a->counters().connects, 2u);
+    EXPECT_EQ(a->counters().dropped, 0u);
+}
+
+TEST_F(TlsChannelTest, APeersNewConnectionReplacesItsOlderOne) {
+    // Two processes holding site-a's identity (a restart whose predecessor's connection is
+    // still open): the server keeps only the newest connection, and the old client notices.
+    std::vector<Received> at_old_a, at_new_a, at_b;
+    auto old_a = channel("site-a", 1, at_old_a);
+    auto b = channel("site-b", 2, at_b);
+    old_a->send("site-b", address(2), frame(8, 1));
+    ASSERT_TRUE(run_until([&] { return at_b.size() == 1; }));
+    auto new_a = channel("site-a", 3, at_new_a);
+    new_a->send("site-b", address(2), frame(8, 2));
+    ASSERT_TRUE(
+        run_until([&] { return at_b.size() == 2 && old_a->counters().connection_errors == 1; }));
+    EXPECT_EQ(b->counters().accepts, 2u);
+    EXPECT_EQ(b->counters().replaced_inbound, 1u);
+    EXPECT_EQ(at_b[1].peer, "site-a");
+    EXPECT_EQ(at_b[1].bytes, frame(8, 2));
 }
 
 }  // namespace
