@@ -339,7 +339,25 @@ void Daemon::install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePo
         engine.keying.tm().c_str(), wall_seconds());
     std::fflush(stdout);
     std::string error;
-    if (installer_ && !installer_->install(*engine.group, key.spi, key.key_and_salt, now, error)) {
+    const auto sender_id = mike::sender_id_of(key, config_.instance.name);
+    if (!sender_id) {
+        // Keying only completes epochs whose tree holds this node; refuse rather than guess.
+        raise_alarm("SERVER_CONFLICT", engine.group->address.to_string(), key.spi,
+                    "epoch " + std::to_string(key.epoch) +
+                        " has no sender ID for this node (not a member, or over 65535 members)");
+        return;
+    }
+    if (key.members.size() > config_.dataplane.max_senders) {
+        std::printf(
+            "mcsec-controld: warning: group %s has %zu members but dataplane.max_senders is %u: "
+            "receivers keep replay windows for the first %u senders they hear on an SA and drop "
+            "the packets of others (too_many_senders)\n",
+            engine.group->address.to_string().c_str(), key.members.size(),
+            static_cast<unsigned>(config_.dataplane.max_senders),
+            static_cast<unsigned>(config_.dataplane.max_senders));
+    }
+    if (installer_ &&
+        !installer_->install(*engine.group, key.spi, key.key_and_salt, *sender_id, now, error)) {
         raise_alarm("SERVER_CONFLICT", engine.group->address.to_string(), key.spi,
                     "cannot install epoch " + std::to_string(key.epoch) + ": " + error);
         if (engine.keying.is_tm()) engine.keying.request_rekey(now);  // a new tree, a new SPI

@@ -153,7 +153,7 @@ Json DaemonOperatorBackend::sas() {
                      {"state", sa.retiring ? "retiring" : "active"},
                      // null: adopted from a previous run (the epoch is not in the region)
                      {"epoch", known_epoch ? Json(epoch->second) : Json(nullptr)},
-                     {"sender_id", daemon_.config().instance.sender_id},
+                     {"sender_id", sa.sender_id},
                      {"slot", sa.slot},
                      {"installed_ms_ago",
                       sa.installed_at ? Json(ms_since(*sa.installed_at)) : Json(nullptr)}});

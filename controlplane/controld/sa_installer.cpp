@@ -49,7 +49,7 @@ bool SaInstaller::start(std::string& error) {
         const auto red = esp::IpAddress::from_v6(c.red_group);
         for (auto& [name, state] : groups_) {
             if (dataplane::to_esp(state.group->address) == red) {
-                state.receiving.push_back({c.spi, slot, std::nullopt});
+                state.receiving.push_back({c.spi, slot, c.sender_id, std::nullopt});
             }
         }
     }
@@ -57,8 +57,8 @@ bool SaInstaller::start(std::string& error) {
 }
 
 bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
-                          const config::SecretBytes& key_and_salt, TimePoint now,
-                          std::string& error) {
+                          const config::SecretBytes& key_and_salt, std::uint16_t sender_id,
+                          TimePoint now, std::string& error) {
     const std::string name = group.address.to_string();
     auto it = groups_.find(name);
     if (it == groups_.end()) {
@@ -72,12 +72,13 @@ bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
     for (const std::uint8_t b : key_and_salt.view()) sa.key_and_salt.push_back(b);
     auto spec = dataplane::manual_sa_spec(config_, sa, dataplane::monotonic_seconds(), error);
     if (!spec) return false;
+    spec->sender_id = sender_id;  // not the config's: MIKE assigns one per key (sender_id_of)
     const auto slot = writer_.add_sa(*spec, error);
     if (!slot) {
         error = "group " + name + " SPI " + std::to_string(spi) + ": " + error;
         return false;
     }
-    const Installed installed{spi, *slot, now};
+    const Installed installed{spi, *slot, sender_id, now};
     it->second.receiving.push_back(installed);
     steps_.push_back({Step::Kind::Switch, now + delays_.activation, name, installed});
     std::stable_sort(steps_.begin(), steps_.end(),
@@ -139,7 +140,7 @@ std::map<std::string, SaInstaller::GroupSas> SaInstaller::snapshot() const {
             const bool retiring = std::any_of(steps_.begin(), steps_.end(), [&](const Step& s) {
                 return s.kind == Step::Kind::Retire && s.group == name && s.sa.slot == r.slot;
             });
-            g.sas.push_back({r.spi, r.slot, r.installed_at, retiring});
+            g.sas.push_back({r.spi, r.slot, r.sender_id, r.installed_at, retiring});
         }
     }
     return out;

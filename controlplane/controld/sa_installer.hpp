@@ -34,9 +34,11 @@ class SaInstaller {
     bool start(std::string& error);
 
     // A new key for the protected `group`: receivers accept `spi` now, senders switch at
-    // now + activation, the SA it replaces goes deactivation later.
+    // now + activation, the SA it replaces goes deactivation later. `sender_id` is this node's
+    // RFC 6054 sender ID under the key (unique among the key's holders).
     bool install(const config::Group& group, std::uint32_t spi,
-                 const config::SecretBytes& key_and_salt, TimePoint now, std::string& error);
+                 const config::SecretBytes& key_and_salt, std::uint16_t sender_id, TimePoint now,
+                 std::string& error);
 
     // Carries out the switches and retirements due at `now` and reclaims freed slots.
     void run_due(TimePoint now);
@@ -45,6 +47,7 @@ class SaInstaller {
     struct SaView {
         std::uint32_t spi = 0;
         std::uint32_t slot = 0;
+        std::uint16_t sender_id = 0;
         std::optional<TimePoint> installed_at;  // none for an SA adopted from a previous run
         bool retiring = false;                  // its retirement is scheduled
     };
@@ -63,6 +66,7 @@ class SaInstaller {
     struct Installed {
         std::uint32_t spi;
         std::uint32_t slot;
+        std::uint16_t sender_id;
         std::optional<TimePoint> installed_at;
     };
     struct GroupState {

@@ -5,4 +5,5 @@ target_sources(mcsec_control PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/src/protocol/verdict.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/protocol/replay_window.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/protocol/spi.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/protocol/sender_id.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/protocol/group_keying.cpp)

@@ -91,6 +91,21 @@ def check_prefixes(when):
           f"exchange ({held})")
 
 
+def check_sender_ids():
+    """Every holder of a MIKE key sends with its own RFC 6054 sender ID (its position in the key
+    tree), whatever the configs say: in each site's fast-path table, an SA held by all three
+    sites carries three different sender IDs, 1..3."""
+    by_spi = {}
+    for site in (1, 2, 3):
+        sas = json.loads(run(f"{CTL} --instance lab{site} show sa --json").stdout or "[]")
+        for sa in sas:
+            if sa["group"] == GROUP and sa["state"] == "active":
+                by_spi.setdefault(sa["spi"], {})[site] = sa["sender_id"]
+    shared = {spi: ids for spi, ids in by_spi.items() if len(ids) == 3}
+    check(shared and all(sorted(ids.values()) == [1, 2, 3] for ids in shared.values()),
+          f"each SA shared by the three sites has sender IDs 1, 2, 3, one per site ({shared})")
+
+
 def sa_expired_rekeys_the_group():
     """The IPv6 group's policy has a 300-packet soft lifetime (mcsec-lab, MIKE): site 2, a member,
     sends 400 packets, its fast path marks its sending SA soft-expired, its controld reports
@@ -127,6 +142,7 @@ def main():
             return
         time.sleep(1.0)  # senders switch after the activation delay
         deliver(1, (2, 3))
+        check_sender_ids()
 
         # The operator API: what mcsecctl shows, and a rekey started by the operator.
         peers = json.loads(run(f"{CTL} --instance lab1 show peers --json").stdout or "[]")

@@ -110,7 +110,7 @@ TEST_F(Installer, PoliciesWithoutKeysArePublishedAtStart) {
 
 TEST_F(Installer, ReceiversFirstThenSendersThenTheOldSaGoes) {
     std::string error;
-    ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), t0_, error)) << error;
+    ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), 7, t0_, error)) << error;
     const uint32_t first = inbound(0x1111);
     EXPECT_NE(first, shm::kNoSlot);           // accepted inbound at once
     EXPECT_EQ(sending_slot(), shm::kNoSlot);  // senders wait for the activation delay
@@ -120,7 +120,7 @@ TEST_F(Installer, ReceiversFirstThenSendersThenTheOldSaGoes) {
     EXPECT_EQ(sending_slot(), first);
 
     const auto t1 = t0_ + 1s;
-    ASSERT_TRUE(installer_->install(group(), 0x2222, key(2), t1, error)) << error;
+    ASSERT_TRUE(installer_->install(group(), 0x2222, key(2), 7, t1, error)) << error;
     const uint32_t second = inbound(0x2222);
     EXPECT_NE(second, shm::kNoSlot);
     EXPECT_EQ(sending_slot(), first);  // both accepted, senders still on the old one
@@ -140,25 +140,43 @@ TEST_F(Installer, ReceiversFirstThenSendersThenTheOldSaGoes) {
 
 TEST_F(Installer, AQuickSecondEpochNeverSendsOnTheOlderOne) {
     std::string error;
-    ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), t0_, error));
-    ASSERT_TRUE(installer_->install(group(), 0x2222, key(2), t0_ + 10ms, error));
+    ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), 7, t0_, error));
+    ASSERT_TRUE(installer_->install(group(), 0x2222, key(2), 7, t0_ + 10ms, error));
     installer_->run_due(t0_ + 100ms);  // the first epoch's switch is due, but it is outdated
     EXPECT_EQ(sending_slot(), shm::kNoSlot);
     installer_->run_due(t0_ + 110ms);
     EXPECT_EQ(sending_slot(), inbound(0x2222));
 }
 
+TEST_F(Installer, TheSaCarriesTheSenderIdOfItsKeyNotTheConfigs) {
+    // MIKE gives each holder of a key its own RFC 6054 sender ID; the config says 7.
+    std::string error;
+    ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), 3, t0_, error)) << error;
+    ASSERT_TRUE(installer_->install(group(), 0x2222, key(2), 5, t0_ + 10ms, error)) << error;
+    EXPECT_EQ(region_->control(inbound(0x1111)).sender_id, 3);
+    EXPECT_EQ(region_->control(inbound(0x2222)).sender_id, 5);
+    const auto sas = installer_->snapshot().at("239.1.1.1").sas;
+    ASSERT_EQ(sas.size(), 2u);
+    EXPECT_EQ(sas[0].sender_id, 3);
+    EXPECT_EQ(sas[1].sender_id, 5);
+    // A restarted controld reads it back from the region.
+    SaInstaller restarted(config_, *region_, InstallerDelays{100ms, 400ms});
+    installer_.reset();
+    ASSERT_TRUE(restarted.start(error)) << error;
+    EXPECT_EQ(restarted.snapshot().at("239.1.1.1").sas.at(1).sender_id, 5);
+}
+
 TEST_F(Installer, AnSpiAlreadyInUseIsRefused) {
     std::string error;
-    ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), t0_, error));
+    ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), 7, t0_, error));
     error.clear();
-    EXPECT_FALSE(installer_->install(group(), 0x1111, key(3), t0_, error));
+    EXPECT_FALSE(installer_->install(group(), 0x1111, key(3), 7, t0_, error));
     EXPECT_NE(error.find("exists"), std::string::npos) << error;  // the daemon's SERVER_CONFLICT
 }
 
 TEST_F(Installer, SoftExpiryOfTheSendingSaIsSeen) {
     std::string error;
-    ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), t0_, error));
+    ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), 7, t0_, error));
     installer_->run_due(t0_ + 100ms);
     EXPECT_FALSE(installer_->sending_sa_soft_expired("239.1.1.1"));
     region_->runtime(inbound(0x1111)).outbound.soft_expired = 1;  // as the fast path marks it
@@ -167,14 +185,14 @@ TEST_F(Installer, SoftExpiryOfTheSendingSaIsSeen) {
 
 TEST_F(Installer, ARestartedControldAdoptsAndLaterRetiresThePreviousSas) {
     std::string error;
-    ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), t0_, error));
+    ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), 7, t0_, error));
     installer_->run_due(t0_ + 100ms);
     SaInstaller restarted(config_, *region_, InstallerDelays{100ms, 400ms});
     installer_.reset();
     ASSERT_TRUE(restarted.start(error)) << error;
     EXPECT_EQ(restarted.snapshot().at("239.1.1.1").receiving_spis, std::vector<uint32_t>{0x1111});
     const auto t1 = t0_ + 1s;
-    ASSERT_TRUE(restarted.install(group(), 0x2222, key(2), t1, error));
+    ASSERT_TRUE(restarted.install(group(), 0x2222, key(2), 8, t1, error));
     restarted.run_due(t1 + 100ms);
     restarted.run_due(t1 + 500ms);
     EXPECT_EQ(inbound(0x1111), shm::kNoSlot);

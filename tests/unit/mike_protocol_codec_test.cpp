@@ -212,6 +212,20 @@ TEST(MikeSpi, DeterministicInRangeAndBoundToGroupEpochAndTree) {
     EXPECT_EQ(derive_spi({}, 1, h).error(), MikeError::BadGroupId);
 }
 
+TEST(MikeSenderId, PositionAmongTheTreesMembersFromOne) {
+    EpochKey key;
+    key.members = {"site-c", "site-a", "site-b"};  // tree order, not sorted
+    EXPECT_EQ(sender_id_of(key, "site-c"), std::optional<std::uint16_t>(1));
+    EXPECT_EQ(sender_id_of(key, "site-a"), std::optional<std::uint16_t>(2));
+    EXPECT_EQ(sender_id_of(key, "site-b"), std::optional<std::uint16_t>(3));
+    EXPECT_EQ(sender_id_of(key, "site-d"), std::nullopt);  // not a holder of the key
+    key.members.assign(65536, "other");
+    key.members.back() = "last";
+    EXPECT_EQ(sender_id_of(key, "last"), std::nullopt);  // beyond 16 bits
+    key.members[65534] = "fits";
+    EXPECT_EQ(sender_id_of(key, "fits"), std::optional<std::uint16_t>(65535));
+}
+
 TEST(MikeVerdicts, AlarmsFollowTheTable) {
     EXPECT_EQ(alarm_for(MikeVerdict::Malformed), MikeAlarm::MalformedPacket);
     EXPECT_EQ(alarm_for(MikeVerdict::BadSignature), MikeAlarm::SignFailed);

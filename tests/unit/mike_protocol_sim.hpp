@@ -188,6 +188,7 @@ class SimGroup {
         }
         std::sort(expected.begin(), expected.end());
         const EpochKey* reference = nullptr;
+        std::set<std::uint16_t> sender_ids;
         for (const std::string& id : expected) {
             const SimNode& node = nodes_.at(id);
             if (node.keys.empty()) return false;
@@ -198,9 +199,13 @@ class SimGroup {
             if (reference == nullptr) {
                 reference = &key;
             } else if (key.epoch != reference->epoch || key.spi != reference->spi ||
+                       key.members != reference->members ||
                        !key.key_and_salt.equals(reference->key_and_salt.view())) {
                 return false;
             }
+            // Every holder of the key sends with its own RFC 6054 sender ID (disjoint nonces).
+            const auto sender_id = sender_id_of(key, id);
+            if (!sender_id || !sender_ids.insert(*sender_id).second) return false;
         }
         return reference != nullptr;
     }

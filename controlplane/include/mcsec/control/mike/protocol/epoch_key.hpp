@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,15 @@ inline constexpr std::uint32_t kMinSpi = 0x100;
 // different groups, epochs and trees independent (docs/protocol/mike.md, "SPI").
 Result<std::uint32_t> derive_spi(std::span<const std::uint8_t> group_id, std::uint64_t epoch,
                                  const TreeHash& tree_hash);
+
+struct EpochKey;
+
+// This node's RFC 6054 sender ID under one epoch's key: its position among the tree's members,
+// left to right, from 1. Every holder of the key gets a different one by construction, so no two
+// senders ever share an AES-GCM IV space, whatever the appliances' configs say (a static
+// `sender_id` copied between two boxes would otherwise make them reuse nonces). Nullopt when
+// `self` is not a member, or beyond 65535 members.
+std::optional<std::uint16_t> sender_id_of(const EpochKey& key, const NodeId& self);
 
 struct EpochKey {
     std::vector<std::uint8_t> group_id;
