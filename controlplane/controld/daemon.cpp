@@ -158,7 +158,8 @@ bool Daemon::start_prefix_exchange(const config::Port& black, const config::IpAd
             io_, options_.tls_credentials, black.name, address, config_.discovery->port,
             [this](const NodeId& peer, std::span<const std::uint8_t> bytes) {
                 on_prefix_message(peer, bytes);
-            });
+            },
+            [this](const TlsRefusal& refusal) { on_prefix_channel_refusal(refusal); });
     } catch (const std::exception& e) {
         error = std::string("red-prefix exchange: ") + e.what();
         return false;
@@ -182,6 +183,16 @@ void Daemon::on_prefix_message(const NodeId& tls_peer, std::span<const std::uint
     }
     send_prefix_messages(std::move(replies));
     arm_timer();
+}
+
+void Daemon::on_prefix_channel_refusal(const TlsRefusal& refusal) {
+    // A certificate the deployment CA did not issue (or that names another node, or expired)
+    // is an authentication failure; a frame that cannot be read is a malformed message.
+    const bool certificate = refusal.kind == TlsRefusal::Kind::CertificateRefused;
+    raise_alarm(certificate ? "SIGN_FAILED" : "MALFORMED_PACKET", {}, 0,
+                std::string(certificate ? "TLS handshake with " : "TLS frame from ") +
+                    refusal.address + " refused: " + refusal.detail,
+                refusal.peer);
 }
 
 void Daemon::send_prefix_messages(std::vector<idp::OutgoingMessage> messages) {
@@ -208,7 +219,13 @@ void Daemon::on_datagram(std::span<const std::uint8_t> datagram, const std::stri
     // The first two bytes say which protocol: "ID" discovery, "MK" MIKE, "RG" registration.
     if (datagram.size() >= 2 && datagram[0] == 'I' && datagram[1] == 'D') {
         std::vector<idp::IdpEvent> events;
-        peer_table_.on_hello(datagram, now, wall, events);  // verdicts counted by the table
+        const auto verdict = peer_table_.on_hello(datagram, now, wall, events);  // and counted
+        if (const auto alarm = idp::alarm_for(verdict); alarm != idp::IdpAlarm::None) {
+            // The claimed node id is unauthenticated here: the source address is what we know.
+            raise_alarm(
+                std::string(idp::to_string(alarm)), {}, 0,
+                "hello from " + source + " refused (" + std::string(idp::to_string(verdict)) + ")");
+        }
         on_idp_events(events);
     } else if (datagram.size() >= 2 && datagram[0] == mike::kMessageMagic0 &&
                datagram[1] == mike::kMessageMagic1) {
@@ -218,7 +235,8 @@ void Daemon::on_datagram(std::span<const std::uint8_t> datagram, const std::stri
             if (mike::alarm_for(verdict) != mike::MikeAlarm::None) {
                 raise_alarm(std::string(mike::to_string(mike::alarm_for(verdict))),
                             engine.group->address.to_string(), 0,
-                            "MIKE message refused (" + std::string(mike::to_string(verdict)) + ")");
+                            "MIKE message from " + source + " refused (" +
+                                std::string(mike::to_string(verdict)) + ")");
             }
             break;
         }
@@ -385,13 +403,18 @@ void Daemon::install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePo
 
 void Daemon::raise_alarm(std::string kind, std::string group, std::uint32_t spi, std::string detail,
                          std::string peer, std::string origin) {
-    constexpr std::size_t kMaxAlarms = 256;  // the log keeps the newest
-    std::fprintf(stderr, "mcsec-controld: alarm %s (%s%s%s): %s\n", kind.c_str(), origin.c_str(),
-                 peer.empty() ? "" : ", peer ", peer.c_str(), detail.c_str());
-    alarms_.push_back(DaemonAlarm{std::chrono::system_clock::now(), std::move(kind),
-                                  std::move(origin), std::move(group), std::move(peer), spi,
-                                  std::move(detail)});
-    while (alarms_.size() > kMaxAlarms) alarms_.pop_front();
+    DaemonAlarm alarm{std::chrono::system_clock::now(),
+                      std::move(kind),
+                      std::move(origin),
+                      std::move(group),
+                      std::move(peer),
+                      spi,
+                      std::move(detail)};
+    if (!alarms_.raise(alarm, idp::Clock::now())) return;  // throttled: counted only
+    const DaemonAlarm& a = alarms_.entries().back();       // with any "suppressed" note
+    std::fprintf(stderr, "mcsec-controld: alarm %s (%s%s%s): %s\n", a.kind.c_str(),
+                 a.origin.c_str(), a.peer.empty() ? "" : ", peer ", a.peer.c_str(),
+                 a.detail.c_str());
 }
 
 std::vector<std::string> Daemon::rekey(const std::optional<std::string>& group) {

@@ -7,7 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <deque>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -15,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon_alarm_log.hpp"
 #include "discovery_socket.hpp"
 #include "mcsec/config/config.hpp"
 #include "mcsec/control/authenticator.hpp"
@@ -37,17 +37,6 @@ struct DaemonOptions {
     // The X.509 credentials for the TLS prefix channel; null with a PSK identity, which has no
     // certificates: then red prefixes are not exchanged (said at start-up and by the API).
     std::shared_ptr<const identity::X509Credentials> tls_credentials;
-};
-
-// An alarm as the operator API shows it (docs/protocol/operator-api.md, "alarms").
-struct DaemonAlarm {
-    std::chrono::system_clock::time_point time;
-    std::string kind;              // SA_EXPIRED, MALFORMED_PACKET, SERVER_CONFLICT, SIGN_FAILED
-    std::string origin = "local";  // or "received": a peer sent it in a registration ALARM
-    std::string group;
-    std::string peer;
-    std::uint32_t spi = 0;
-    std::string detail;
 };
 
 class Daemon {
@@ -75,7 +64,7 @@ class Daemon {
     const idp::PeerTable& peers() const { return peer_table_; }
     const config::ApplianceConfig& config() const { return config_; }
     const std::vector<GroupEngine>& groups() const { return engines_; }
-    const std::deque<DaemonAlarm>& alarms() const { return alarms_; }
+    const DaemonAlarmLog& alarms() const { return alarms_; }
     bool attached() const { return installer_ != nullptr; }
     const SaInstaller* installer() const { return installer_.get(); }
     const RegistrationService* registration() const { return registration_.get(); }
@@ -111,6 +100,7 @@ class Daemon {
     bool start_prefix_exchange(const config::Port& black, const config::IpAddress& address,
                                std::uint64_t startup, std::string& error);
     void on_prefix_message(const NodeId& tls_peer, std::span<const std::uint8_t> bytes);
+    void on_prefix_channel_refusal(const TlsRefusal& refusal);
     void send_prefix_messages(std::vector<idp::OutgoingMessage> messages);
     // Soft lifetimes: the TM rekeys a group whose key is older than the policy's soft seconds
     // or whose sending SA the fast path marked soft-expired (bytes, packets).
@@ -132,7 +122,7 @@ class Daemon {
     std::vector<GroupEngine> engines_;  // one per protected group
     std::uint64_t unknown_datagrams_ = 0;
     std::uint64_t unroutable_datagrams_ = 0;  // registration datagrams to a peer not up
-    std::deque<DaemonAlarm> alarms_;          // newest last, bounded
+    DaemonAlarmLog alarms_;
     idp::TimePoint started_at_ = idp::Clock::now();
 };
 

@@ -92,7 +92,7 @@ Json DaemonOperatorBackend::status() {
             {"peers_known", peers.size()},
             {"groups_protected", daemon_.groups().size()},
             {"groups_keyed", keyed},
-            {"alarms", daemon_.alarms().size()}};
+            {"alarms", daemon_.alarms().entries().size()}};
 }
 
 Json DaemonOperatorBackend::peers() {
@@ -165,7 +165,7 @@ Json DaemonOperatorBackend::sas() {
 
 Json DaemonOperatorBackend::alarms() {
     Json out = Json::array();
-    for (const auto& a : daemon_.alarms()) {
+    for (const auto& a : daemon_.alarms().entries()) {
         out.push_back({{"time", rfc3339(a.time)},
                        {"kind", a.kind},
                        {"origin", a.origin},
@@ -223,7 +223,12 @@ Json DaemonOperatorBackend::counters() {
                     {"replaced_inbound", c.replaced_inbound},
                     {"accept_errors", c.accept_errors}}}};
     }
+    Json alarms = Json::object();
+    for (const auto& [kind, c] : daemon_.alarms().counters()) {
+        alarms[kind] = {{"raised", c.raised}, {"suppressed", c.suppressed}};
+    }
     return {{"unknown_datagrams", daemon_.unknown_datagrams()},
+            {"alarms", alarms},
             {"prefix_exchange", prefix},
             {"unroutable_datagrams", daemon_.unroutable_datagrams()},
             {"send_failures", daemon_.send_failures()},

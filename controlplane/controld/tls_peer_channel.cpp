@@ -2,6 +2,9 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -39,6 +42,7 @@ struct TlsPeerChannel::Outbound {
 struct TlsPeerChannel::Inbound {
     Inbound(tcp::socket socket, ssl::context& context) : stream(std::move(socket), context) {}
     Stream stream;
+    std::string address;         // the remote IP address, for alarms
     std::optional<NodeId> peer;  // known once the handshake verified its certificate
 };
 
@@ -88,17 +92,54 @@ void enable_keepalive(tcp::socket& socket) {
     setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof probes);
 }
 
+// A handshake error that TLS itself raised, as opposed to a timeout, reset or close (what a
+// restarting peer looks like: counted only). A refused certificate, on either side, says why
+// ("certificate verify failed: unable to get local issuer certificate"); other TLS errors are
+// bytes that are not the TLS we speak.
+std::optional<TlsRefusal> tls_refusal(Stream& stream, const boost::system::error_code& ec) {
+    if (ec.category() != asio::error::get_ssl_category()) return std::nullopt;
+    std::string reason = ec.message();
+    TlsRefusal::Kind kind = TlsRefusal::Kind::MalformedFrame;
+    if (const long verify = SSL_get_verify_result(stream.native_handle()); verify != X509_V_OK) {
+        reason =
+            "its certificate was refused: " + reason + ": " + X509_verify_cert_error_string(verify);
+        kind = TlsRefusal::Kind::CertificateRefused;
+    }
+    switch (ERR_GET_REASON(static_cast<unsigned long>(ec.value()))) {
+        case SSL_R_CERTIFICATE_VERIFY_FAILED:
+        case SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE:
+            kind = TlsRefusal::Kind::CertificateRefused;
+            break;
+        // The peer's alerts: it refused our certificate (another deployment CA, say).
+        case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+        case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+        case SSL_R_TLSV1_ALERT_ACCESS_DENIED:
+        case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+        case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+        case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+        case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+        case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+            reason = "it refused our certificate: " + reason;
+            kind = TlsRefusal::Kind::CertificateRefused;
+            break;
+        default:
+            break;
+    }
+    return TlsRefusal{kind, {}, {}, std::move(reason)};
+}
+
 }  // namespace
 
 TlsPeerChannel::TlsPeerChannel(asio::io_context& io,
                                std::shared_ptr<const identity::X509Credentials> credentials,
                                std::string interface, const config::IpAddress& listen_address,
-                               std::uint16_t port, Handler on_message)
+                               std::uint16_t port, Handler on_message, RefusalHandler on_refusal)
     : io_(io),
       credentials_(std::move(credentials)),
       interface_(std::move(interface)),
       port_(port),
       on_message_(std::move(on_message)),
+      on_refusal_(std::move(on_refusal)),
       server_context_(identity::make_tls_server_context(*credentials_)),
       acceptor_(io) {
     const auto endpoint = endpoint_of(listen_address, port);
@@ -150,6 +191,10 @@ tcp::socket TlsPeerChannel::make_socket(const tcp::endpoint& endpoint) {
     }
     enable_keepalive(socket);
     return socket;
+}
+
+void TlsPeerChannel::refuse(TlsRefusal refusal) const {
+    if (on_refusal_) on_refusal_(refusal);
 }
 
 void TlsPeerChannel::send(const NodeId& peer, const config::IpAddress& address,
@@ -212,6 +257,11 @@ asio::awaitable<void> TlsPeerChannel::run_outbound(NodeId peer, std::shared_ptr<
     if (!*alive) co_return;
     if (!established) {
         ++counters_.handshake_failures;
+        if (auto refusal = ec ? tls_refusal(stream, ec) : std::nullopt) {
+            refusal->address = endpoint.address().to_string();
+            refusal->peer = peer;
+            refuse(std::move(*refusal));
+        }
     } else {
         ++counters_.connects;
         asio::co_spawn(io_, watch_outbound(link), asio::detached);
@@ -279,7 +329,10 @@ asio::awaitable<void> TlsPeerChannel::accept_loop() {
             ++counters_.refused_inbound;
             continue;  // the socket closes here
         }
+        boost::system::error_code no_endpoint;
+        const auto remote = socket.remote_endpoint(no_endpoint);
         auto connection = std::make_shared<Inbound>(std::move(socket), server_context_);
+        connection->address = no_endpoint ? "?" : remote.address().to_string();
         inbound_.push_back(connection);
         asio::co_spawn(io_, serve(std::move(connection)), asio::detached);
     }
@@ -300,6 +353,14 @@ asio::awaitable<void> TlsPeerChannel::serve(std::shared_ptr<Inbound> connection)
         ec ? std::nullopt : identity::tls_peer_node_id(*stream.native_handle());
     if (!peer) {
         ++counters_.handshake_failures;
+        auto refusal =
+            ec ? tls_refusal(stream, ec)
+               : TlsRefusal{
+                     TlsRefusal::Kind::CertificateRefused, {}, {}, "the certificate names no node"};
+        if (refusal) {
+            refusal->address = connection->address;
+            refuse(std::move(*refusal));
+        }
         co_return;
     }
     ++counters_.accepts;
@@ -324,6 +385,8 @@ asio::awaitable<void> TlsPeerChannel::serve(std::shared_ptr<Inbound> connection)
         if (idp::peek_header(message, header) != idp::ParseError::Ok ||
             header.length < idp::kHeaderBytes || header.length > idp::kMaxMessageBytes) {
             ++counters_.malformed;  // the stream cannot be re-framed: give up on it
+            refuse({TlsRefusal::Kind::MalformedFrame, connection->address, *peer,
+                    "frame header does not parse or its length is out of range"});
             break;
         }
         message.resize(header.length);

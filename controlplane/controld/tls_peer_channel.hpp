@@ -46,9 +46,25 @@ struct TlsChannelCounters {
     std::uint64_t accept_errors = 0;     // accept() failed (descriptors, memory): paused
 };
 
+// What the channel refused, for the daemon's alarms. Timeouts, resets and closes are only
+// counted: they are what a restarting peer or a lossy network looks like.
+struct TlsRefusal {
+    enum class Kind : std::uint8_t {
+        CertificateRefused,  // the handshake failed in TLS itself: the peer's certificate was
+                             // refused (foreign CA, expired, another node's name) or ours was
+        MalformedFrame,      // bytes that are not our TLS, or an authenticated peer's frame
+                             // that does not parse
+    };
+    Kind kind;
+    std::string address;  // the remote IP address
+    NodeId peer;         // the authenticated peer (MalformedFrame) or the one dialled; may be empty
+    std::string detail;  // OpenSSL's reason, or what is wrong with the frame
+};
+
 class TlsPeerChannel {
   public:
     using Handler = std::function<void(const NodeId& tls_peer, std::span<const std::uint8_t>)>;
+    using RefusalHandler = std::function<void(const TlsRefusal&)>;
 
     static constexpr std::size_t kMaxInbound = 256;       // one per peer is the normal case
     static constexpr std::size_t kMaxQueuedPerPeer = 16;  // the oldest goes first
@@ -61,7 +77,7 @@ class TlsPeerChannel {
     TlsPeerChannel(boost::asio::io_context& io,
                    std::shared_ptr<const identity::X509Credentials> credentials,
                    std::string interface, const config::IpAddress& listen_address,
-                   std::uint16_t port, Handler on_message);
+                   std::uint16_t port, Handler on_message, RefusalHandler on_refusal = {});
     ~TlsPeerChannel();
     TlsPeerChannel(const TlsPeerChannel&) = delete;
     TlsPeerChannel& operator=(const TlsPeerChannel&) = delete;
@@ -87,12 +103,14 @@ class TlsPeerChannel {
     boost::asio::awaitable<void> run_outbound(NodeId peer, std::shared_ptr<Outbound> link,
                                               boost::asio::ip::tcp::endpoint endpoint);
     boost::asio::ip::tcp::socket make_socket(const boost::asio::ip::tcp::endpoint& endpoint);
+    void refuse(TlsRefusal refusal) const;
 
     boost::asio::io_context& io_;
     std::shared_ptr<const identity::X509Credentials> credentials_;
     std::string interface_;
     std::uint16_t port_;
     Handler on_message_;
+    RefusalHandler on_refusal_;
     boost::asio::ssl::context server_context_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::map<NodeId, std::shared_ptr<Outbound>> outbound_;

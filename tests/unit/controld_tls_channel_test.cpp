@@ -57,7 +57,8 @@ class TlsChannelTest : public ::testing::Test {
             io_, std::move(c), "", address(host), port_,
             [&inbox](const NodeId& peer, std::span<const std::uint8_t> bytes) {
                 inbox.push_back({peer, {bytes.begin(), bytes.end()}});
-            });
+            },
+            [this, host](const TlsRefusal& refusal) { refusals_[host].push_back(refusal); });
         port_ = made->port();
         return made;
     }
@@ -92,6 +93,7 @@ class TlsChannelTest : public ::testing::Test {
     int count_ = 0;
     asio::io_context io_;
     std::uint16_t port_ = 0;
+    std::map<int, std::vector<TlsRefusal>> refusals_;  // what each host's channel reported
 };
 
 TEST_F(TlsChannelTest, DeliversFramedMessagesInOrderWithTheAuthenticatedPeer) {
@@ -167,6 +169,20 @@ TEST_F(TlsChannelTest, ClientFromAnotherCaIsRefused) {
     EXPECT_TRUE(at_b.empty());
     EXPECT_EQ(b->counters().accepts, 0u);
     EXPECT_EQ(a->counters().dropped, 1u);
+    // Both report a certificate refusal (for SIGN_FAILED alarms) with the other's address: A
+    // refused B's certificate (not under A's CA) and said so in an alert, which B reports.
+    ASSERT_EQ(refusals_[1].size(), 1u);
+    EXPECT_EQ(refusals_[1][0].kind, TlsRefusal::Kind::CertificateRefused);
+    EXPECT_EQ(refusals_[1][0].address, "127.0.0.2");
+    EXPECT_EQ(refusals_[1][0].peer, "site-b");
+    EXPECT_NE(refusals_[1][0].detail.find("its certificate was refused"), std::string::npos)
+        << refusals_[1][0].detail;
+    ASSERT_EQ(refusals_[2].size(), 1u);
+    EXPECT_EQ(refusals_[2][0].kind, TlsRefusal::Kind::CertificateRefused);
+    EXPECT_EQ(refusals_[2][0].address, "127.0.0.1");
+    EXPECT_TRUE(refusals_[2][0].peer.empty());  // nobody we could authenticate
+    EXPECT_NE(refusals_[2][0].detail.find("it refused our certificate"), std::string::npos)
+        << refusals_[2][0].detail;
 }
 
 TEST_F(TlsChannelTest, AServerThatIsNotTheExpectedNodeIsRefused) {
@@ -179,6 +195,10 @@ TEST_F(TlsChannelTest, AServerThatIsNotTheExpectedNodeIsRefused) {
     EXPECT_TRUE(at_c.empty());
     EXPECT_EQ(a->counters().connects, 0u);
     EXPECT_EQ(a->counters().messages_sent, 0u);
+    ASSERT_EQ(refusals_[1].size(), 1u);
+    EXPECT_EQ(refusals_[1][0].kind, TlsRefusal::Kind::CertificateRefused);
+    EXPECT_EQ(refusals_[1][0].address, "127.0.0.3");
+    EXPECT_EQ(refusals_[1][0].peer, "site-b");  // the node A dialled
 }
 
 TEST_F(TlsChannelTest, ABrokenFrameClosesTheConnectionAndANewOneWorks) {
@@ -201,6 +221,28 @@ TEST_F(TlsChannelTest, ABrokenFrameClosesTheConnectionAndANewOneWorks) {
     ASSERT_TRUE(run_until([&] { return at_b.size() == 1; }));
     EXPECT_EQ(at_b[0].bytes, frame(20, 7));
     EXPECT_EQ(b->counters().accepts, 3u);
+    // Both broken frames reported, each with the authenticated sender; nothing else.
+    ASSERT_EQ(refusals_[2].size(), 2u);
+    for (const auto& refusal : refusals_[2]) {
+        EXPECT_EQ(refusal.kind, TlsRefusal::Kind::MalformedFrame);
+        EXPECT_EQ(refusal.peer, "site-a");
+        EXPECT_EQ(refusal.address, "127.0.0.1");
+    }
+    EXPECT_TRUE(refusals_[1].empty());
+}
+
+TEST_F(TlsChannelTest, BytesThatAreNotTlsAreReportedAsMalformed) {
+    std::vector<Received> at_b;
+    auto b = channel("site-b", 2, at_b);
+    asio::ip::tcp::socket plain(io_);
+    plain.connect({asio::ip::make_address("127.0.0.2"), port_});
+    const std::string http = "GET / HTTP/1.0\r\n\r\n";
+    asio::write(plain, asio::buffer(http));
+    ASSERT_TRUE(run_until([&] { return b->counters().handshake_failures == 1; }));
+    ASSERT_EQ(refusals_[2].size(), 1u);
+    EXPECT_EQ(refusals_[2][0].kind, TlsRefusal::Kind::MalformedFrame);
+    EXPECT_EQ(refusals_[2][0].address, "127.0.0.1");  // the kernel picks 127.0.0.1 as source
+    EXPECT_TRUE(at_b.empty());
 }
 
 TEST_F(TlsChannelTest, ARestartedServerGetsTheNextMessage) {
