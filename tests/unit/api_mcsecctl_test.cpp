@@ -85,10 +85,28 @@ TEST_F(ApiMcsecctl, ShowGroupsAndAlarms) {
         << alarms.output;
 }
 
+TEST_F(ApiMcsecctl, ShowSasIsATable) {
+    const auto run = mcsecctl("show sas");
+    EXPECT_EQ(run.status, 0) << run.output;
+    EXPECT_EQ(run.output,
+              "group      spi         direction  state   epoch  sender id  slot  installed\n"
+              "239.1.1.1  0x00001234  outbound   active  7      1          0     60.0s\n");
+}
+
+TEST_F(ApiMcsecctl, ShowControlCountersListsTheNonZeroOnesByPath) {
+    const auto run = mcsecctl("show control-counters");
+    EXPECT_EQ(run.status, 0) << run.output;
+    EXPECT_EQ(run.output,
+              "hello_verdicts.accepted  120\n"
+              "hello_verdicts.replay  2\n"
+              "unknown_datagrams  3\n");
+}
+
 TEST_F(ApiMcsecctl, JsonIsTheResultVerbatim) {
     for (const auto& [what, expected] :
          {std::pair{"status", backend_.status()}, std::pair{"peers", backend_.peers()},
-          std::pair{"groups", backend_.groups()}, std::pair{"alarms", backend_.alarms()}}) {
+          std::pair{"groups", backend_.groups()}, std::pair{"alarms", backend_.alarms()},
+          std::pair{"sas", backend_.sas()}, std::pair{"control-counters", backend_.counters()}}) {
         const auto run = mcsecctl(std::string("show ") + what + " --json");
         EXPECT_EQ(run.status, 0) << run.output;
         EXPECT_EQ(Json::parse(run.output, nullptr, false), expected) << run.output;

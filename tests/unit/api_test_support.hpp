@@ -90,7 +90,10 @@ class FakeBackend final : public OperatorBackend {
                              {"detail", "bad signature"}}});
     }
     Json counters() override {
-        return Json{{"unknown_datagrams", 3}, {"hello_verdicts", {{"accepted", 120}}}};
+        return Json{{"unknown_datagrams", 3},
+                    {"unroutable_datagrams", 0},
+                    {"prefix_exchange", nullptr},
+                    {"hello_verdicts", {{"accepted", 120}, {"bad_signature", 0}, {"replay", 2}}}};
     }
     Json rekey(std::optional<std::string> group) override {
         {

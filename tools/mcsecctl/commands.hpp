@@ -1,7 +1,7 @@
 // mcsecctl: the operator CLI. One file per command; every command takes --json.
-// Until mcsec-controld exists (issue 4), it reads the shared-memory region directly (which it
-// will keep doing for counters when controld is down) and the `sa` commands write SAs through
-// the manual-keying path.
+// The fast path's counters and SAs are read from the shared-memory region directly (so they
+// work while mcsec-controld is down) and the `sa` commands write SAs through the manual-keying
+// path; everything about keying asks mcsec-controld over its operator API.
 #pragma once
 
 #include <map>
@@ -31,6 +31,8 @@ int show_status(const Args& args);
 int show_peers(const Args& args);
 int show_groups(const Args& args);
 int show_alarms(const Args& args);
+int show_sas(const Args& args);
+int show_control_counters(const Args& args);
 int rekey(const Args& args);  // rekey [GROUP]
 
 }  // namespace mcsec::ctl

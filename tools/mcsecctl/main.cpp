@@ -6,11 +6,12 @@ namespace {
 
 const char* kUsage =
     "usage: mcsecctl [--instance NAME | --config FILE] [--socket PATH] [--json] COMMAND\n"
-    "  show status|peers|groups|alarms\n"
-    "                                from mcsec-controld (socket /run/mcsec/NAME.sock)\n"
+    "  show status|peers|groups|alarms|sas|control-counters\n"
+    "                                from mcsec-controld (socket /run/mcsec/NAME.sock);\n"
+    "                                sas: the SAs it installed, with epoch and sender ID\n"
     "  rekey [GROUP]                 start a rekey of GROUP (--group GROUP), or of all groups\n"
     "  show counters                 rx/tx and drops by reason, summed over lcores\n"
-    "  show sa                       SAs in the shared-memory table\n"
+    "  show sa                       SAs in the shared-memory table (what the fast path sees)\n"
     "  sa add --group G --spi S --key HEX [--source P]\n"
     "                                publish a new SA for a configured group (inbound at once)\n"
     "  sa switch --group G --spi S   make senders use that SA (make-before-break)\n"
@@ -47,6 +48,9 @@ int main(int argc, char** argv) {
     if (w.size() == 2 && w[0] == "show" && w[1] == "peers") return mcsec::ctl::show_peers(args);
     if (w.size() == 2 && w[0] == "show" && w[1] == "groups") return mcsec::ctl::show_groups(args);
     if (w.size() == 2 && w[0] == "show" && w[1] == "alarms") return mcsec::ctl::show_alarms(args);
+    if (w.size() == 2 && w[0] == "show" && w[1] == "sas") return mcsec::ctl::show_sas(args);
+    if (w.size() == 2 && w[0] == "show" && w[1] == "control-counters")
+        return mcsec::ctl::show_control_counters(args);
     if (!w.empty() && w.size() <= 2 && w[0] == "rekey") return mcsec::ctl::rekey(args);
     std::cerr << "mcsecctl: unknown command\n" << kUsage;
     return 2;
