@@ -14,6 +14,8 @@ packages=(
     libbenchmark-dev
     # independent ESP implementations used as test oracles
     python3 python3-scapy tshark
+    # test-only X.509 edge cases mcsec-pki does not make (an expired certificate)
+    python3-cryptography
     # lab
     iproute2 ethtool iputils-ping nftables
 )

@@ -216,7 +216,8 @@ Verdict RegistrationClient::on_datagram(std::span<const std::uint8_t> datagram,
     }
 
     if (const auto verdict = signer_.verify(parsed, wall_now); verdict != Verdict::Accepted) {
-        record(verdict, std::string(to_string(verdict)));
+        record(verdict,
+               std::string(to_string(verdict)) + " (sent from " + std::string(source) + ")");
         // Seed 001: a message that fails its signature is ignored and SIGN_FAILED goes back to
         // the key server.
         alarm_tm(message.group, membership.tm, AlarmKind::SignFailed, membership.tm, 0,

@@ -139,7 +139,9 @@ Verdict Registry::on_datagram(std::span<const std::uint8_t> datagram, std::strin
             return record(Verdict::TableFull);
     }
     if (const auto verdict = signer_.verify(parsed, wall_now); verdict != Verdict::Accepted) {
-        record(verdict, std::string(to_string(verdict)));
+        // The claimed sender is unauthenticated here: name the address it came from too.
+        record(verdict,
+               std::string(to_string(verdict)) + " (sent from " + std::string(source) + ")");
         alarm_sender_.send(signer_, message.sender, message.group,
                            AlarmBody{.kind = AlarmKind::SignFailed,
                                      .peer = message.sender,
