@@ -1,17 +1,24 @@
 #!/usr/bin/python3
-"""Integration test: the 3-site mcsec-lab with MIKE keying (ctest label `integration`).
+"""Integration test: the mcsec-lab with MIKE keying (ctest label `integration`).
 
-Each site runs mcsec-dataplane and mcsec-controld; no key is in any file. Checks:
+Sites 1-3 run mcsec-dataplane and mcsec-controld; no key is in any file. Site 4 is a new box:
+its dataplane runs, its controld starts later. Checks:
   1. The appliances discover each other and agree one key per group (same epoch and key check
-     value at every site); IPv4 multicast from site 1 arrives byte-identical at sites 2 and 3.
+     value at every site); IPv4 multicast from site 1 arrives byte-identical at sites 2 and 3,
+     and site 4, holding no key yet, delivers nothing (its dataplane counts unknown SPIs).
      mcsecctl shows peers and groups over controld's operator API; an operator rekey on the
      TM moves every site to a new epoch (and is refused on a member). Sites 2 and 3 are
      registered with the TM; a member that uses up the IPv6 group's packet lifetime reports
      SA_EXPIRED to the TM, which rekeys. The sites exchange red prefixes over TLS 1.3
      (mutual certificates); the TM shows them, again after a peer's restart.
+  1b. Site 4's controld starts (a new site joins): all four share a new key, site 4 receives,
+     and the TM holds its red prefixes; then site 4's controld stops and sites 1-3 rekey
+     without it.
   2. Site 3's controld stops (a leave): sites 1 and 2 rekey without it; site 3, whose
      dataplane still holds the old keys, can no longer decrypt (its red host gets nothing, its
-     dataplane counts unknown SPIs), while site 2 keeps receiving.
+     dataplane counts unknown SPIs), while site 2 keeps receiving. And cryptographically: none
+     of the keys in site 3's region opens any ESP packet captured on the black switch after
+     the leave, whatever its SPI, while they open every packet of its last epoch.
   3. Site 3 comes back (a join): all three share the new key and site 3 receives again.
   4. Site 2's controld is killed -9 and restarted (a restart is a join): converged again.
   5. The transaction manager (site 1, the smallest node id) is killed -9 while site 2 streams
@@ -19,17 +26,21 @@ Each site runs mcsec-dataplane and mcsec-controld; no key is in any file. Checks
 Exit 77 (skipped) without root or namespaces.
 """
 import json
+import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 
-from labkit import (CTL, DIR, LAB, check, counters, expected_hash, failures, finish_recv,
-                    preflight, run, send, start_recv)
+from labkit import (BUILD, CTL, DIR, LAB, capture_start, capture_stop, check, counters,
+                    esp_packets, expected_hash, failures, finish_recv, preflight, run, send,
+                    start_recv)
 
 KEY_LINE = re.compile(r"group (\S+) epoch (\d+) key kcv ([0-9a-f]+) members (\d+)")
 GROUP = "239.1.1.1"
 GROUP_V6 = "ff1e::1:1"
+KEY_PROBE = os.path.join(BUILD, "tests", "mcsec-key-probe")
 
 
 def latest_key(site, group=GROUP):
@@ -76,14 +87,14 @@ def deliver(sender, receivers, absent=(), count=100, tag="mike"):
         check(results[s]["received"] == 0, f"site {s} received nothing ({results[s]['received']})")
 
 
-def check_prefixes(when):
+def check_prefixes(when, sites=(2, 3)):
     """Red prefixes travel over TLS 1.3 with mutual certificates (IDP prefix exchange): the TM
     holds each peer's red networks, as configured on its red port."""
-    expected = {f"lab{i}": [f"10.{i}.0.0/24", f"fd00:{i}::/64"] for i in (2, 3)}
+    expected = {f"lab{i}": [f"10.{i}.0.0/24", f"fd00:{i}::/64"] for i in sites}
     deadline = time.time() + 5
     while time.time() < deadline:
         peers = json.loads(run(f"{CTL} --instance lab1 show peers --json").stdout or "[]")
-        held = {p["node_id"]: sorted(p["prefixes"] or []) for p in peers}
+        held = {p["node_id"]: sorted(p["prefixes"] or []) for p in peers if p["state"] == "up"}
         if held == expected:
             break
         time.sleep(0.2)
@@ -128,9 +139,36 @@ def sa_expired_rekeys_the_group():
           f"({[(a['kind'], a['origin'], a['peer']) for a in alarms]})")
 
 
+def probe_site3(pcap):
+    """For each ESP packet of the capture: how many of the keys site 3's region holds
+    authenticate it (mcsec-key-probe tries each key whatever the packet's SPI)."""
+    packets = esp_packets(pcap)
+    r = subprocess.run([KEY_PROBE, "--instance", "lab3"], capture_output=True, text=True,
+                       input="".join(p.hex() + "\n" for p in packets))
+    if r.returncode != 0:
+        return packets, None
+    return packets, [int(line.split()[1]) for line in r.stdout.splitlines()
+                     if line.startswith("authenticated")]
+
+
+def check_old_keys_fail(held_cap, left_cap):
+    """The removed site cannot decrypt with its old keys, whatever the SPI: every key site 3
+    still holds fails on every packet of the epoch after its leave, while the same keys do
+    open the packets of the epoch it was a member of (so the probe itself works)."""
+    packets, held = probe_site3(held_cap)
+    check(held and len(held) == len(packets) >= 100 and all(n >= 1 for n in held),
+          f"control: site 3's keys open the {len(packets)} ESP packets of its last epoch "
+          f"({held and sum(1 for n in held if n)} opened)")
+
+    packets, after = probe_site3(left_cap)
+    check(after is not None and len(after) == len(packets) >= 100 and not any(after),
+          f"none of site 3's old keys opens any of the {len(packets)} ESP packets sent after "
+          f"its leave ({after and sum(1 for n in after if n)} opened)")
+
+
 def main():
     preflight()
-    r = run(f"{LAB} up --sites 3 --keying mike --identity x509 --dir {DIR}")
+    r = run(f"{LAB} up --sites 4 --controld-sites 3 --keying mike --identity x509 --dir {DIR}")
     try:
         if r.returncode != 0:
             check(False, f"mcsec-lab up --keying mike --identity x509: {r.stderr[-1500:]}")
@@ -141,7 +179,11 @@ def main():
         if agreed is None:
             return
         time.sleep(1.0)  # senders switch after the activation delay
-        deliver(1, (2, 3))
+        before = counters(4)
+        deliver(1, (2, 3), absent=(4,))
+        after = counters(4)
+        check(after["drops"]["unknown_spi"] - before["drops"]["unknown_spi"] >= 100,
+              "site 4, a box without keying, decrypts nothing (its dataplane: unknown_spi)")
         check_sender_ids()
 
         # The operator API: what mcsecctl shows, and a rekey started by the operator.
@@ -177,6 +219,26 @@ def main():
         time.sleep(1.0)
         deliver(1, (2, 3), tag="after-rekey")
 
+        # 1b. A new site joins: site 4's controld starts for the first time.
+        lab("restart --site 4 --controld")
+        joined4 = wait_agreement((1, 2, 3, 4), 4, after_epoch=agreed[0])
+        check(joined4 is not None, f"new site 4 joined: all four sites share epoch "
+              f"{joined4 and joined4[0]} ({joined4 and round(joined4[2], 2)} s after its start)")
+        time.sleep(1.0)
+        deliver(1, (2, 3, 4), tag="site4-joined")
+        deliver(4, (1, 2, 3), tag="from-site4")
+        check_prefixes("after site 4 joined", sites=(2, 3, 4))
+        lab("stop --site 4 --controld")
+        without4 = wait_agreement((1, 2, 3), 3, after_epoch=joined4[0] if joined4 else 0)
+        check(without4 is not None, f"site 4 left: sites 1-3 rekeyed without it "
+              f"({without4 and round(without4[2], 2)} s)")
+        agreed = without4 or agreed
+        time.sleep(3.0)  # activation + deactivation: the 4-member SA is gone everywhere
+        held_cap = f"{DIR}/black-site3-member.pcap"
+        cap = capture_start(held_cap)
+        deliver(1, (2, 3), absent=(4,), tag="site4-left")
+        capture_stop(cap)
+
         # 2. Leave.
         lab("stop --site 3 --controld")
         left = wait_agreement((1, 2), 2, after_epoch=agreed[0])
@@ -184,11 +246,15 @@ def main():
               f"({left and round(left[2], 2)} s after its controld stopped)")
         time.sleep(3.0)  # activation + deactivation: site 3's old SA is gone everywhere
         before = counters(3)
+        left_cap = f"{DIR}/black-site3-removed.pcap"
+        cap = capture_start(left_cap)
         deliver(1, (2,), absent=(3,), tag="after-leave")
+        capture_stop(cap)
         after = counters(3)
         check(after["drops"]["unknown_spi"] - before["drops"]["unknown_spi"] >= 100,
               "site 3's dataplane, holding only the old key, cannot decrypt the new epoch "
               "(unknown_spi)")
+        check_old_keys_fail(held_cap, left_cap)
 
         # 3. Join.
         lab("restart --site 3 --controld")
@@ -221,7 +287,7 @@ def main():
               f"TM's death and the rekey ({got}/{count})")
     finally:
         if failures:  # the controld logs say what each site decided, and when
-            for site in (1, 2, 3):
+            for site in (1, 2, 3, 4):
                 print(f"--- controld{site}.log (tail)")
                 print(run(f"tail -n 12 {DIR}/controld{site}.log").stdout)
         run(f"{LAB} down --dir {DIR}")

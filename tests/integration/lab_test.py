@@ -29,24 +29,12 @@ import subprocess
 import sys
 import time
 
-from labkit import (BUILD, CTL, DIR, LAB, check, counters, expected_hash, failures,  # noqa: F401
-                    finish_recv, ns, preflight, run, send, skip, start_recv)
+from labkit import (BUILD, CTL, DIR, LAB, capture_start, capture_stop, check,  # noqa: F401
+                    counters, expected_hash, failures, finish_recv, ns, preflight, run, send,
+                    skip, start_recv)
 
 LAB_KEY_V4 = "000102030405060708090a0b0c0d0e0fcafebabe"
 LAB_KEY_V6 = "101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2fdeadbeef"
-
-
-def capture_start(path):
-    p = subprocess.Popen(ns("mcsec-black", f"dumpcap -q -i br0 -w {path}"), shell=True,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    time.sleep(1.0)
-    return p
-
-
-def capture_stop(p):
-    time.sleep(0.5)
-    p.terminate()
-    p.wait(timeout=10)
 
 
 def tshark(path, fields, extra="", decrypt=True):

@@ -3,9 +3,11 @@ multicast sender/receiver (tools/lab/mcast.py) and the appliances' counters."""
 import hashlib
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -87,3 +89,40 @@ def preflight():
         print(f"FAIL: {CTL} not built")
         sys.exit(1)
     os.environ["MCSEC_BUILD"] = BUILD  # every mcsec-lab call uses this build's binaries
+
+
+def capture_start(path):
+    """dumpcap on the black switch (classic pcap, so esp_packets() can read it)."""
+    # No shell in between: `ip netns exec` execs dumpcap, so terminate() reaches dumpcap itself
+    # (through a shell, dumpcap outlived capture_stop and went on writing the file).
+    p = subprocess.Popen(["ip", "netns", "exec", "mcsec-black", "dumpcap", "-q", "-P", "-i", "br0",
+                          "-w", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    return p
+
+
+def capture_stop(p):
+    time.sleep(0.5)
+    p.terminate()
+    p.wait(timeout=10)
+
+
+def esp_packets(path):
+    """The IP packets (Ethernet payloads, as bytes) of a pcap file that carry ESP, unfragmented."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) < 24 or data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1"):
+        raise RuntimeError(f"{path}: not a little-endian classic pcap file")
+    packets, at = [], 24
+    while at + 16 <= len(data):
+        caplen = struct.unpack_from("<I", data, at + 8)[0]
+        frame = data[at + 16:at + 16 + caplen]
+        at += 16 + caplen
+        ethertype = frame[12:14]
+        ip = frame[14:]
+        if ethertype == b"\x08\x00" and len(ip) >= 20 and ip[9] == 50 and \
+                not struct.unpack("!H", ip[6:8])[0] & 0x3FFF:
+            packets.append(ip[:struct.unpack("!H", ip[2:4])[0]])
+        elif ethertype == b"\x86\xdd" and len(ip) >= 40 and ip[6] == 50:
+            packets.append(ip[:40 + struct.unpack("!H", ip[4:6])[0]])
+    return packets
