@@ -5,6 +5,8 @@ bridge, discover each other and converge on one group key: the same epoch and ke
 (KCV: never the key itself) with all N members. Optionally a share of the control datagrams is
 dropped at every receiver (nftables `numgen random`), and they must still converge.
 
+Then the TM stops gracefully (SIGTERM): it hands over, and the others converge without it.
+
 Usage: controld_swarm_test.py BUILD_DIR N [DROP_PERCENT] [TIMEOUT_S] [SOFT_LIFETIME_S]
 With SOFT_LIFETIME_S the policy's key lifetime is that short, and after converging the group
 must rekey by itself (the TM on the soft lifetime) and converge again.
@@ -155,6 +157,42 @@ def wait_converged(work, nodes, members, timeout, after_epoch=0):
     return None
 
 
+def stamp(line):
+    return float(line.rsplit("t=", 1)[1])
+
+
+def tm_hands_over(work, procs, n, drop):
+    """A graceful TM stop: node001 (the TM, the smallest id) gets SIGTERM and hands over
+    (HANDOVER, three identical copies). The others must converge on a key of n-1 members with
+    node002 as TM; without loss, before any of them has even noticed node001's silence (its
+    IDP LEAVE comes 4H after its last hello), which shows the handover did it, not an election
+    after a death. With loss every copy may be lost; then the election must."""
+    before = latest_keys(work, n)[2][0]
+    procs[0].terminate()
+    procs[0].wait(timeout=10)
+    survivors = range(2, n + 1)
+    converged = wait_converged(work, survivors, n - 1, 30, after_epoch=before)
+    tm_lines, key_times, leave_times = [], [], []
+    for i in survivors:
+        with open(os.path.join(work, f"node{i}.log")) as f:
+            lines = f.read().splitlines()
+        keyed = [line for line in lines if (m := KEY_LINE.search(line)) and
+                 int(m[2]) > before and int(m[4]) == n - 1]
+        if keyed:
+            key_times.append(stamp(keyed[0]))
+            tm_lines.append(keyed[-1].split(" tm ")[1].split()[0])
+        leave_times += [stamp(line) for line in lines if "peer node001 LEAVE" in line]
+    ok = converged is not None and set(tm_lines) == {"node002"}
+    handed = ok and (not leave_times or max(key_times) < min(leave_times))
+    if drop == 0:
+        ok = handed
+    print(("ok    " if ok else "FAIL  ") + f"the TM stopped gracefully: the {n - 1} others "
+          f"converged on a key of {n - 1} members under node002 "
+          f"({converged and round(converged, 2)} s; "
+          f"{'before' if handed else 'not before'} any of them saw node001 LEAVE)")
+    return ok
+
+
 def preflight(drop):
     if os.geteuid() != 0:
         print("SKIP: needs root for network namespaces")
@@ -182,6 +220,7 @@ def main():
         t0 = time.time()
         procs = [start(work, i, controld) for i in range(1, n + 1)]
         converged = wait_converged(work, range(1, n + 1), n, timeout)
+        converged_after = time.time() - t0
         keys = latest_keys(work, n)
         if soft and converged is not None:
             # The TM rekeys when the key reaches its soft lifetime; everyone follows.
@@ -201,11 +240,13 @@ def main():
                   f"{n - 1 - len(missing)} of {n - 1} members registered with the TM" +
                   (f" (missing {missing[:5]})" if missing else ""))
             converged = converged if registered is not None else None
-        crashed = [i for i, p in enumerate(procs, 1) if p.poll() is not None]
+        if converged is not None and not soft:
+            converged = converged if tm_hands_over(work, procs, n, drop) else None
+        crashed = [i for i, p in enumerate(procs[1:], 2) if p.poll() is not None]
         ok = converged is not None and not crashed
         summary = (f"{n} instances, {drop}% of control datagrams dropped: " +
                    (f"converged on one key (epoch {keys[1][0]}, {n} members) in "
-                    f"{time.time() - t0:.2f} s" if converged is not None else
+                    f"{converged_after:.2f} s" if converged is not None else
                     f"NOT converged in {timeout:.0f} s: "
                     f"{sorted(set(keys.values()), key=str)[:5]}"))
         print(("ok    " if ok else "FAIL  ") + summary)
