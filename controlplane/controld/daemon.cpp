@@ -349,13 +349,6 @@ void Daemon::apply(RegistrationEffects& effects, idp::TimePoint now) {
 }
 
 void Daemon::install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePoint now) {
-    std::printf(
-        "mcsec-controld: group %s epoch %lu key kcv %s members %zu spi 0x%08x tm %s "
-        "t=%.6f\n",
-        engine.group->address.to_string().c_str(), static_cast<unsigned long>(key.epoch),
-        key_check_value(key.key_and_salt.view()).c_str(), key.members.size(), key.spi,
-        engine.keying.tm().c_str(), wall_seconds());
-    std::fflush(stdout);
     std::string error;
     const auto sender_id = mike::sender_id_of(key, config_.instance.name);
     if (!sender_id) {
@@ -381,6 +374,15 @@ void Daemon::install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePo
         if (engine.keying.is_tm()) engine.keying.request_rekey(now);  // a new tree, a new SPI
         return;
     }
+    // Logged once the inbound SA is in the fast path's table (tests and the join-latency
+    // harness read this line as "installed"); the key itself never, only its check value.
+    std::printf(
+        "mcsec-controld: group %s epoch %lu key kcv %s members %zu spi 0x%08x tm %s "
+        "t=%.6f\n",
+        engine.group->address.to_string().c_str(), static_cast<unsigned long>(key.epoch),
+        key_check_value(key.key_and_salt.view()).c_str(), key.members.size(), key.spi,
+        engine.keying.tm().c_str(), wall_seconds());
+    std::fflush(stdout);
     engine.keyed_at = now;
     engine.spi = key.spi;
     engine.epoch_of_spi[key.spi] = key.epoch;

@@ -139,6 +139,23 @@ def sa_expired_rekeys_the_group():
           f"({[(a['kind'], a['origin'], a['peer']) for a in alarms]})")
 
 
+def join_latency_ms(newcomer, joined):
+    """From the first "peer lab<newcomer> JOIN" line at the other sites to the last site's line
+    for the key of epoch joined[0] (logged as it is written to the fast path), on one clock."""
+    if not joined:
+        return None
+    sites = range(1, newcomer + 1)
+    logs = {s: open(f"{DIR}/controld{s}.log").read().splitlines() for s in sites}
+    stamp = lambda line: float(line.rsplit("t=", 1)[1])  # noqa: E731
+    found = [stamp(line) for s in sites if s != newcomer for line in logs[s]
+             if f"peer lab{newcomer} JOIN" in line]
+    keyed = [stamp(line) for s in sites for line in logs[s]
+             if (m := KEY_LINE.search(line)) and m[1] == GROUP and int(m[2]) == joined[0]]
+    if not found or len(keyed) < newcomer:
+        return None
+    return round((max(keyed) - min(found)) * 1000, 1)
+
+
 def probe_site3(pcap):
     """For each ESP packet of the capture: how many of the keys site 3's region holds
     authenticate it (mcsec-key-probe tries each key whatever the packet's SPI)."""
@@ -224,6 +241,8 @@ def main():
         joined4 = wait_agreement((1, 2, 3, 4), 4, after_epoch=agreed[0])
         check(joined4 is not None, f"new site 4 joined: all four sites share epoch "
               f"{joined4 and joined4[0]} ({joined4 and round(joined4[2], 2)} s after its start)")
+        print(f"      join latency with dataplanes: {join_latency_ms(4, joined4)} ms from the "
+              f"first member's discovery of site 4 to the 4-member key at the last site")
         time.sleep(1.0)
         deliver(1, (2, 3, 4), tag="site4-joined")
         deliver(4, (1, 2, 3), tag="from-site4")

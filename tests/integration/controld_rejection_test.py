@@ -32,9 +32,12 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import controld_swarm_test as swarm  # noqa: E402  (its controld config)
+
 PREFIX = "mcsec-rj"
 BRIDGE_NS = f"{PREFIX}-br"
-GROUP = "239.1.1.1"
+GROUP = "239.1.1.1"  # as in swarm.controld_config
 DISCOVERY = ("239.192.0.1", 7400)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KEY_LINE = re.compile(r"group (\S+) epoch (\d+) key kcv ([0-9a-f]+) members (\d+)")
@@ -59,38 +62,10 @@ def address(i):
     return f"198.18.0.{i}"
 
 
-def config(i, work, identity):
-    return f"""schema_version = 1
-[instance]
-name = "rj{i}"
-sender_id = {i}
-[[ports]]
-name = "red0"
-role = "red"
-device = "net_null0"
-addresses = ["10.0.{i}.1/24"]
-[[ports]]
-name = "black0"
-role = "black"
-device = "net_null1"
-addresses = ["{address(i)}/24"]
-[[policies]]
-name = "p"
-transform = "aes-gcm-256"
-[[groups]]
-address = "{GROUP}"
-policy = "p"
-[identity]
-ca = "{identity[0]}"
-certificate = "{identity[1]}"
-key = "{identity[2]}"
-[discovery]
-group = "{DISCOVERY[0]}"
-port = {DISCOVERY[1]}
-hello_interval_ms = 200
-[keying]
-mode = "mike"
-"""
+def config(i, identity):
+    ca, certificate, key = identity
+    return swarm.controld_config(f"rj{i}", i, f"10.0.{i}.1/24", f"{address(i)}/24",
+                                 f'ca = "{ca}"\ncertificate = "{certificate}"\nkey = "{key}"')
 
 
 # ---- run inside a namespace: recording rj2's datagrams, and the attacker's sends ----
@@ -231,7 +206,7 @@ def make_pki(work):
 def start(work, i, controld, identity, log_name=None):
     path = os.path.join(work, f"rj{i}.toml")
     with open(path, "w") as f:
-        f.write(config(i, work, identity))
+        f.write(config(i, identity))
     log = open(os.path.join(work, log_name or f"rj{i}.log"), "a")
     return subprocess.Popen(
         ["ip", "netns", "exec", ns(i), controld, "--config", path, "--state-dir", work,

@@ -34,23 +34,25 @@ def run(cmd, check=True):
     return r
 
 
-def config(i, work, soft_seconds=0):
-    lifetime = (f"lifetime = {{ soft_seconds = {soft_seconds}, hard_seconds = "
-                f"{soft_seconds * 10} }}\n" if soft_seconds else "")
+def controld_config(name, sender_id, red_prefix, black_prefix, identity, lifetime=""):
+    """A controld config: one red and one black port (the black one named after the plain
+    interface black0 of --no-dataplane), one protected group 239.1.1.1 keyed by MIKE, hellos
+    every 200 ms. `identity`: the [identity] table's lines. (MIKE assigns the RFC 6054 sender
+    IDs; the config's sender_id is what manual keying would use.)"""
     return f"""schema_version = 1
 [instance]
-name = "node{i:03d}"
-sender_id = {i}
+name = "{name}"
+sender_id = {sender_id}
 [[ports]]
 name = "red0"
 role = "red"
 device = "net_null0"
-addresses = ["10.0.{i}.1/24"]
+addresses = ["{red_prefix}"]
 [[ports]]
 name = "black0"
 role = "black"
 device = "net_null1"
-addresses = ["198.18.{i // 250}.{i % 250 + 1}/16"]
+addresses = ["{black_prefix}"]
 [[policies]]
 name = "p"
 transform = "aes-gcm-256"
@@ -58,7 +60,7 @@ transform = "aes-gcm-256"
 address = "239.1.1.1"
 policy = "p"
 [identity]
-psk_file = "{work}/psk.key"
+{identity}
 [discovery]
 group = "239.192.0.1"
 port = 7400
@@ -66,6 +68,14 @@ hello_interval_ms = 200
 [keying]
 mode = "mike"
 """
+
+
+def config(i, work, soft_seconds=0):
+    lifetime = (f"lifetime = {{ soft_seconds = {soft_seconds}, hard_seconds = "
+                f"{soft_seconds * 10} }}\n" if soft_seconds else "")
+    return controld_config(f"node{i:03d}", i, f"10.0.{i}.1/24",
+                           f"198.18.{i // 250}.{i % 250 + 1}/16",
+                           f'psk_file = "{work}/psk.key"', lifetime)
 
 
 def latest_keys(work, n):

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "json_table.hpp"
 #include "mcsec/control/api/operator_client.hpp"
 #include "mcsec/control/api/socket_path.hpp"
 #include "region_access.hpp"
@@ -57,6 +58,19 @@ int call_controld(const Args& args, const api::Request& request, api::Json& resu
 
 int print_json(const api::Json& result) {
     std::cout << result.dump(2, ' ', false, api::Json::error_handler_t::replace) << "\n";
+    return 0;
+}
+
+int show_list(const Args& args, api::Command command, std::span<const Column> columns,
+              const char* empty_text) {
+    api::Json result;
+    if (const int status = call_controld(args, {command, {}}, result)) return status;
+    if (args.json) return print_json(result);
+    if (result.empty()) {
+        std::puts(empty_text);
+        return 0;
+    }
+    std::fputs(format_table(result, columns).c_str(), stdout);
     return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "commands.hpp"
@@ -30,5 +31,12 @@ int call_controld(const Args& args, const control::api::Request& request,
 
 // --json output: the result as indented JSON on stdout. Returns 0.
 int print_json(const control::api::Json& result);
+
+struct Column;  // json_table.hpp
+
+// The `show` commands whose result is a list: asks controld for `command`, then prints the
+// JSON (--json), `empty_text` for an empty list, or a table of `columns`. Returns the exit status.
+int show_list(const Args& args, control::api::Command command, std::span<const Column> columns,
+              const char* empty_text);
 
 }  // namespace mcsec::ctl
