@@ -294,9 +294,20 @@ void Daemon::drain_keying(idp::TimePoint now) {
         // come last). Installing first also keeps receivers-first order on this node.
         const auto datagrams = engine.keying.poll(now);  // may complete an epoch (TM)
         while (auto key = engine.keying.take_new_key()) install(engine, *key, now);
-        for (const auto& datagram : datagrams) socket_->send(datagram);
+        for (const auto& datagram : datagrams) send_keying(engine, datagram);
     }
     follow_tms(now);
+}
+
+void Daemon::send_keying(const GroupEngine& engine, std::span<const std::uint8_t> datagram) {
+    if (mike::only_for_tm(datagram)) {
+        const idp::Peer* tm = peer_table_.find(engine.keying.tm());
+        if (tm != nullptr && tm->state == idp::PeerState::Up &&
+            socket_->send_to(tm->black_address, datagram)) {
+            return;
+        }
+    }
+    socket_->send(datagram);  // TM unknown or not up: multicast reaches whoever it will be
 }
 
 void Daemon::follow_tms(idp::TimePoint now) {

@@ -88,6 +88,8 @@ class Daemon {
     bool is_tm() const;
     // Sends what the engines have to say and installs the keys they agreed.
     void drain_keying(idp::TimePoint now);
+    // Multicasts a keying datagram; an ACK goes by unicast to the group's TM (only it reads ACKs).
+    void send_keying(const GroupEngine& engine, std::span<const std::uint8_t> datagram);
     void install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePoint now);
     void run_due();
     void arm_timer();

@@ -77,6 +77,19 @@ TEST(MikeProtocolCodec, EveryMessageTypeRoundTrips) {
     }
 }
 
+TEST(MikeProtocolCodec, OnlyAcksAreForTheTmAlone) {
+    idp::test::TestAuthenticator signer("node-a", 3);
+    for (const Message& m : samples()) {
+        const std::vector<std::uint8_t> bytes = encode_message(m, signer);
+        ParsedMessage parsed;
+        ASSERT_EQ(parse_message(bytes, parsed), MessageParseError::Ok);
+        const MessageType type = parsed.message.header.type;
+        EXPECT_EQ(only_for_tm(bytes), type == MessageType::Ack) << to_string(type);
+    }
+    EXPECT_FALSE(only_for_tm(std::vector<std::uint8_t>{'M', 'K', 1, 4}));  // shorter than a header
+    EXPECT_FALSE(only_for_tm(std::vector<std::uint8_t>{'R', 'G', 1, 4, 0, 6}));  // not MIKE
+}
+
 TEST(MikeProtocolCodec, EveryStrictPrefixIsRefused) {
     idp::test::TestAuthenticator signer("node-a", 3);
     for (const Message& m : samples()) {

@@ -196,6 +196,12 @@ std::string_view to_string(MessageType type) noexcept {
     return "unknown";
 }
 
+bool only_for_tm(std::span<const std::uint8_t> datagram) noexcept {
+    return datagram.size() >= kMessageHeaderBytes && datagram[0] == kMessageMagic0 &&
+           datagram[1] == kMessageMagic1 &&
+           datagram[3] == static_cast<std::uint8_t>(MessageType::Ack);
+}
+
 std::string_view to_string(MessageParseError error) noexcept {
     switch (error) {
 #define MCSEC_MIKE_CASE(name, text) \

@@ -40,6 +40,11 @@ enum class MessageType : std::uint8_t {
 
 std::string_view to_string(MessageType type) noexcept;
 
+// Whether an outgoing datagram concerns only the group's TM: an ACK. Every other member ignores
+// ACKs, so the daemon unicasts them to the TM instead of multicasting N-1 ACKs per epoch to N
+// nodes (on a small box shared by many instances, those wake-ups were most of a join's tail).
+bool only_for_tm(std::span<const std::uint8_t> datagram) noexcept;
+
 // The signed fields every message carries.
 struct MessageHeader {
     MessageType type = MessageType::TreeState;
