@@ -423,8 +423,8 @@ void Daemon::raise_alarm(std::string kind, std::string group, std::uint32_t spi,
                       std::move(peer),
                       spi,
                       std::move(detail)};
-    if (!alarms_.raise(alarm, idp::Clock::now())) return;  // throttled: counted only
-    const DaemonAlarm& a = alarms_.entries().back();       // with any "suppressed" note
+    if (!alarms_.raise(std::move(alarm), idp::Clock::now())) return;  // throttled: counted only
+    const DaemonAlarm& a = alarms_.entries().back();                  // with any "suppressed" note
     std::fprintf(stderr, "mcsec-controld: alarm %s (%s%s%s): %s\n", a.kind.c_str(),
                  a.origin.c_str(), a.peer.empty() ? "" : ", peer ", a.peer.c_str(),
                  a.detail.c_str());
