@@ -1,6 +1,7 @@
 # Build variants:
 #   Release / Debug        -DCMAKE_BUILD_TYPE=...
 #   ASan+UBSan             -DMCSEC_SANITIZE=ON
+#   ThreadSanitizer        -DMCSEC_TSAN=ON (for the concurrency tests: ctest -L concurrency)
 #   libFuzzer (clang)      -DMCSEC_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang
 if(MCSEC_FUZZ)
     if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
@@ -15,4 +16,11 @@ if(MCSEC_SANITIZE)
     add_compile_options(-fsanitize=address,undefined -fno-sanitize-recover=undefined
                         -fno-omit-frame-pointer)
     add_link_options(-fsanitize=address,undefined)
+endif()
+if(MCSEC_TSAN)
+    if(MCSEC_SANITIZE)
+        message(FATAL_ERROR "MCSEC_TSAN and MCSEC_SANITIZE cannot be combined")
+    endif()
+    add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=thread)
 endif()

@@ -4,7 +4,8 @@
 #   1. installs missing Debian packages (tools/install-deps.sh; needs root the first time)
 #   2. Release build + ctest: unit tests, RFC/GCM vectors, scapy and tshark interop
 #   3. ASan+UBSan build + ctest of the same tests
-#   4. libFuzzer smoke run: each fuzz target over its seed corpus plus MCSEC_FUZZ_SECONDS
+#   4. ThreadSanitizer build of the concurrency tests (several lcores on one SA)
+#   5. libFuzzer smoke run: each fuzz target over its seed corpus plus MCSEC_FUZZ_SECONDS
 #      (default 20) of fresh inputs
 # Tests labelled `integration` (root, namespaces, hugepages) run when they exist and root is
 # available; set MCSEC_SKIP_SANITIZE=1 or MCSEC_SKIP_FUZZ=1 to shorten a local run.
@@ -34,6 +35,15 @@ if [ "${MCSEC_SKIP_SANITIZE:-0}" != 1 ]; then
     step "ASan+UBSan tests"
     ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
         ctest --test-dir build/asan --output-on-failure -j "$jobs" -LE "interop|integration"
+fi
+
+if [ "${MCSEC_SKIP_TSAN:-0}" != 1 ]; then
+    step "ThreadSanitizer: lcores sharing an SA"
+    cmake -S . -B build/tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCSEC_TSAN=ON \
+        -DMCSEC_BENCH=OFF
+    cmake --build build/tsan -j "$jobs" --target concurrency_test
+    TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+        ctest --test-dir build/tsan --output-on-failure -L concurrency
 fi
 
 if [ "${MCSEC_SKIP_FUZZ:-0}" != 1 ]; then

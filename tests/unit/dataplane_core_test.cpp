@@ -115,8 +115,21 @@ TEST_F(ManualKeys, RedToBlackToRedThroughTheSharedTables) {
     shm::SaTableReader reader(*region_);
     SaCache cache(*region_, *engine);
     OutboundPolicy policy(reader, cache);
-    ShmInboundLookup lookup(reader, cache);
     esp::EspEncap encap(*engine);
+    // The far side: another appliance with the same keys and another sender ID (on its own
+    // region). Our own packets looped back would be dropped as own_sender_id.
+    config::ApplianceConfig far_cfg = load("lab-site1.toml");
+    far_cfg.instance.name = cfg_.instance.name + "-far";
+    far_cfg.instance.sender_id = static_cast<uint16_t>(cfg_.instance.sender_id + 1);
+    shm::Region::remove(far_cfg.instance.name);
+    auto far = shm::Region::create(far_cfg.instance.name, region_geometry(far_cfg), error);
+    ASSERT_TRUE(far) << error;
+    shm::Region::remove(far_cfg.instance.name);  // the mapping stays until the test ends
+    shm::SaTableWriter far_writer(*far);
+    ASSERT_TRUE(apply_manual_keys(far_cfg, *far, far_writer, 0, error)) << error;
+    shm::SaTableReader far_reader(*far);
+    SaCache far_cache(*far, *engine);
+    ShmInboundLookup lookup(far_reader, far_cache);
     esp::EspDecap decap(*engine, lookup);
 
     for (const char* group : {"239.1.1.1", "ff1e::1:1"}) {
@@ -144,6 +157,21 @@ TEST_F(ManualKeys, RedToBlackToRedThroughTheSharedTables) {
     EXPECT_EQ(v.action, shm::PolicyAction::Discard);
     EXPECT_EQ(v.reason, esp::DropReason::NoPolicy);
     EXPECT_EQ(cache.builds(), 2u);
+
+    // Our own packet coming back (or a second box with our sender_id) is refused and counted.
+    ShmInboundLookup own_lookup(reader, cache);
+    esp::EspDecap own_decap(*engine, own_lookup);
+    test::TestPacket p(test::udp_packet("10.1.0.10", "239.1.1.1", 100));
+    policy.begin_burst();
+    esp::PacketBuffer* pkts[1] = {p.ptr()};
+    esp::OutboundSa* osas[1] = {policy.classify(p.buffer()).sa};
+    esp::DropReason reasons[1];
+    ASSERT_EQ(encap.process(pkts, osas, reasons, 0), 1u);
+    esp::InboundSa* isas[1];
+    EXPECT_EQ(own_decap.process(pkts, isas, reasons, 0), 0u);
+    EXPECT_EQ(reasons[0], esp::DropReason::OwnSenderId);
+    const uint32_t slot = reader.find_inbound(0x1001, test::ip("239.255.1.1"));
+    EXPECT_EQ(region_->runtime(slot).inbound.own_sender_id_packets, 1u);
 }
 
 TEST_F(ManualKeys, CacheSeesAReplacedSaWithinOneLookup) {

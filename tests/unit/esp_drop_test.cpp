@@ -104,6 +104,10 @@ class EspDrops : public ::testing::Test {
     std::unique_ptr<Sad> sad_;
     std::unique_ptr<EspEncap> encap_;
     std::unique_ptr<EspDecap> decap_;
+    DropReason encap_one_valid() {
+        TestPacket p(test::udp_packet("10.1.0.1", "239.1.1.1", 10));
+        return encap_one(p);
+    }
     uint64_t now_ = 0;
 };
 
@@ -281,14 +285,49 @@ TEST_F(EspDrops, InboundPolicyRejectsOtherGroupsAndSources) {
               DropReason::InboundPolicyMismatch);
 }
 
-TEST_F(EspDrops, InboundHardLifetimeStopsTheSa) {
+TEST_F(EspDrops, InboundPacketLifetimeIsPerSender) {
     params_.lifetime.hard_packets = 3;
     rebuild();
-    // Receiver lifetime counts accepted packets; the sender's SA has the same limit.
+    // Receiver lifetime counts each sender's accepted packets; the senders' SAs are unlimited.
     out_->lifetime = {};
     for (int i = 0; i < 3; ++i) EXPECT_EQ(decap_one(valid_packet()), DropReason::Count);
+    EXPECT_EQ(decap_one(valid_packet()), DropReason::SaHardExpired);
+    EXPECT_TRUE(in_->runtime->soft_expired);  // a rekey is wanted
+    // Another sender on the same SA has used nothing yet: its traffic still flows, and the
+    // SA as a whole is not stopped by one sender's use.
+    EXPECT_FALSE(in_->runtime->hard_expired);
+    params_.sender_id = 8;
+    auto second = make_outbound_sa(*engine_, params_);
+    second->lifetime = {};
+    std::swap(second, out_);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(decap_one(valid_packet()), DropReason::Count);
+    EXPECT_EQ(decap_one(valid_packet()), DropReason::SaHardExpired);
+    EXPECT_EQ(in_->senders.find(7).usage().packets, 3u);
+    EXPECT_EQ(in_->senders.find(8).usage().packets, 3u);
+    EXPECT_EQ(in_->runtime->usage.packets, 6u);
+}
+
+TEST_F(EspDrops, InboundTimeLifetimeStopsTheWholeSa) {
+    params_.lifetime.hard_seconds = 10;
+    rebuild();
+    out_->lifetime = {};
+    EXPECT_EQ(decap_one(valid_packet()), DropReason::Count);
+    now_ = 10;
+    EXPECT_EQ(decap_one(valid_packet()), DropReason::Count);  // the one that reaches it
     EXPECT_TRUE(in_->runtime->hard_expired);
     EXPECT_EQ(decap_one(valid_packet()), DropReason::SaHardExpired);
+}
+
+TEST_F(EspDrops, AuthenticPacketWithOurOwnSenderIdIsCountedNotDelivered) {
+    in_->own_sender_id = 7;  // the test sender's ID: another box configured like us
+    EXPECT_EQ(decap_one(valid_packet()), DropReason::OwnSenderId);
+    EXPECT_EQ(in_->runtime->own_sender_id_packets, 1u);
+    EXPECT_EQ(in_->senders.count(), 0u);
+    // A forgery with our sender ID fails the ICV first and is not counted as a conflict.
+    auto forged = valid_packet();
+    forged[40] ^= 0x01;
+    EXPECT_EQ(decap_one(forged), DropReason::IcvMismatch);
+    EXPECT_EQ(in_->runtime->own_sender_id_packets, 1u);
 }
 
 TEST_F(EspDrops, InboundSoftLifetimeAsksForRekeyButDelivers) {
@@ -301,6 +340,17 @@ TEST_F(EspDrops, InboundSoftLifetimeAsksForRekeyButDelivers) {
 }
 
 // Outbound reasons.
+TEST_F(EspDrops, EncapAsksForRekeyBeforeTheCounterRunsOut) {
+    params_.esn = false;
+    rebuild();
+    out_->runtime->last_seq = rekey_point(kMaxSeqNoEsn) - 2;
+    EXPECT_EQ(encap_one_valid(), DropReason::Count);
+    EXPECT_FALSE(out_->runtime->soft_expired);
+    EXPECT_EQ(encap_one_valid(), DropReason::Count);  // uses the rekey point itself
+    EXPECT_TRUE(out_->runtime->soft_expired);
+    EXPECT_FALSE(out_->runtime->hard_expired);
+}
+
 TEST_F(EspDrops, EncapRejectsNonIp) {
     std::vector<uint8_t> junk(40, 0x00);
     TestPacket p(junk);
@@ -370,7 +420,7 @@ TEST_F(EspDrops, LateJoinerSynchronisesOnTheSendersEsnFromTheIv) {
     // The sender is far past 2^32 when this receiver sees its first packet.
     out_->runtime->last_seq = (uint64_t{7} << 32) + 100;
     EXPECT_EQ(decap_one(valid_packet()), DropReason::Count);
-    EXPECT_EQ(in_->senders.find(7)->top(), (uint64_t{7} << 32) + 101);
+    EXPECT_EQ(in_->senders.find(7).top(), (uint64_t{7} << 32) + 101);
     EXPECT_EQ(decap_one(valid_packet()), DropReason::Count);
 }
 

@@ -25,5 +25,15 @@ TEST(Lifetime, EachDimensionTriggersSoftThenHard) {
     EXPECT_EQ(evaluate_lifetime(l, {0, 0}, 20), LifetimeStatus::Hard);
 }
 
+// A hard limit without a soft one still asks for a rekey first, at 90% of it.
+TEST(Lifetime, HardWithoutSoftAsksForRekeyAtNinetyPercent) {
+    LifetimeLimits l{.hard_seconds = 100, .hard_bytes = 10000, .hard_packets = 50};
+    EXPECT_EQ(evaluate_lifetime(l, {44, 8999}, 89), LifetimeStatus::Ok);
+    EXPECT_EQ(evaluate_lifetime(l, {45, 0}, 0), LifetimeStatus::Soft);
+    EXPECT_EQ(evaluate_lifetime(l, {0, 9000}, 0), LifetimeStatus::Soft);
+    EXPECT_EQ(evaluate_lifetime(l, {0, 0}, 90), LifetimeStatus::Soft);
+    EXPECT_EQ(evaluate_lifetime(l, {50, 0}, 0), LifetimeStatus::Hard);
+}
+
 }  // namespace
 }  // namespace mcsec::esp

@@ -69,17 +69,45 @@ TEST(SaRuntime, ReattachedSaKeepsSequenceAndReplayState) {
 TEST(SaRuntime, SenderWindowsFillUpAndFindEachSender) {
     std::vector<uint64_t> block(SenderWindows::block_words(5, 64));
     SenderWindows windows(block.data(), 5, 64, true);
-    for (uint16_t id = 100; id < 105; ++id) ASSERT_NE(windows.find_or_add(id), nullptr);
-    EXPECT_EQ(windows.find_or_add(200), nullptr);
+    for (uint16_t id = 100; id < 105; ++id) ASSERT_TRUE(windows.find_or_add(id).valid());
+    EXPECT_FALSE(windows.find_or_add(200).valid());
     for (uint16_t id = 100; id < 105; ++id) {
-        ReplayWindow* w = windows.find(id);
-        ASSERT_NE(w, nullptr);
-        EXPECT_TRUE(w->update(id));
+        ReplayWindow w = windows.find(id);
+        ASSERT_TRUE(w.valid());
+        EXPECT_TRUE(w.update(id));
     }
-    EXPECT_EQ(windows.find(7), nullptr);
+    EXPECT_FALSE(windows.find(7).valid());
     SenderWindows reattached(block.data(), 5, 64, false);
     EXPECT_EQ(reattached.count(), 5u);
-    EXPECT_EQ(reattached.find(103)->top(), 103u);
+    EXPECT_EQ(reattached.find(103).top(), 103u);
+}
+
+// The bug this guards against: each lcore has its own view of an SA's shared windows, and a
+// window another view added later must be found (not handed back as a view of nothing).
+TEST(SaRuntime, EveryViewFindsWindowsAnotherViewAddedLater) {
+    std::vector<uint64_t> block(SenderWindows::block_words(8, 128));
+    SenderWindows lcore0(block.data(), 8, 128, true);
+    SenderWindows lcore1(block.data(), 8, 128, false);  // built before any window exists
+    ASSERT_TRUE(lcore0.find_or_add(42).update(5));
+    ReplayWindow seen_by_1 = lcore1.find(42);
+    ASSERT_TRUE(seen_by_1.valid());
+    EXPECT_FALSE(seen_by_1.check(5));
+    EXPECT_FALSE(lcore1.find_or_add(42).update(5));  // the same window, not a second one
+    EXPECT_EQ(lcore1.count(), 1u);
+    EXPECT_TRUE(lcore1.find_or_add(43).update(5));
+    EXPECT_TRUE(lcore0.find(43).valid());
+    EXPECT_EQ(lcore0.count(), 2u);
+}
+
+TEST(SaRuntime, SenderWindowsCountUsagePerSender) {
+    std::vector<uint64_t> block(SenderWindows::block_words(4, 64));
+    SenderWindows windows(block.data(), 4, 64, true);
+    windows.find_or_add(1).add_usage(3, 300);
+    windows.find_or_add(2).add_usage(1, 50);
+    windows.find_or_add(1).add_usage(1, 100);
+    EXPECT_EQ(windows.find(1).usage().packets, 4u);
+    EXPECT_EQ(windows.find(1).usage().bytes, 400u);
+    EXPECT_EQ(windows.find(2).usage().packets, 1u);
 }
 
 }  // namespace

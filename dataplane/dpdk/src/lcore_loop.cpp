@@ -70,7 +70,9 @@ class Worker {
             }
             // The querier's clock is read now and then, not on every poll.
             if ((++loops_ & 0x3ff) == 0 || work == 0) query_red_ports();
-            // No reference into the tables survives this point: writers may reclaim.
+            // No reference into the tables survives this point: retired SAs' key schedules
+            // go now, and writers may reclaim.
+            cache_.drop_retired();
             reader_.quiescent(task_.index);
             publish_drops();
             if (work > 0) {

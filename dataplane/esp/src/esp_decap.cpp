@@ -1,5 +1,6 @@
 #include "mcsec/esp/esp_decap.hpp"
 
+#include <atomic>
 #include <cstring>
 
 #include "mcsec/esp/byte_order.hpp"
@@ -102,12 +103,13 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
         const uint64_t iv = load_be64(esp + kEspHeaderLen);
         s.sender_id = static_cast<uint16_t>(iv >> kIvCounterBits);
         // A sender we have no window for yet can only be checked after the ICV verifies: its
-        // window is created then, so forged packets cannot use up the SA's windows.
-        const ReplayWindow* window = sa->senders.find(s.sender_id);
+        // window is created then, so forged packets cannot use up the SA's windows. The view
+        // may be invalid (no window), never dangling: windows other lcores add are found here.
+        const ReplayWindow window = sa->senders.find(s.sender_id);
         if (!sa->esn) {
             s.seq = seq_low;
-        } else if (window != nullptr) {
-            s.seq = window->infer_esn(seq_low);  // RFC 4303 Appendix A2.2
+        } else if (window.valid()) {
+            s.seq = window.infer_esn(seq_low);  // RFC 4303 Appendix A2.2
         } else {
             // No state for this sender yet (we joined late or restarted): the RFC 6054 IV
             // counter carries the sender's full sequence number, so take the high half from
@@ -115,12 +117,18 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
             const uint64_t iv_counter = iv & kMaxSeqEsn;
             s.seq = (iv_counter & ~uint64_t{0xffffffff}) | seq_low;
         }
-        if (sa->replay_check && window != nullptr && !window->check(s.seq)) {
+        if (sa->replay_check && window.valid() && !window.check(s.seq)) {
             drop(i, DropReason::Replay);
             continue;
         }
         if (sa->replay_check && s.seq == 0) {
             drop(i, DropReason::Replay);  // RFC 4303: sequence number 0 is never sent
+            continue;
+        }
+        // Byte and packet lifetimes are per sender: each sender's share of the key's use.
+        if (window.valid() &&
+            evaluate_lifetime(sa->lifetime, window.usage(), 0) == LifetimeStatus::Hard) {
+            drop(i, DropReason::SaHardExpired);
             continue;
         }
 
@@ -151,7 +159,14 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
 
     // Stage 3: replay window update, trailer, inner packet and inbound policy checks.
     InboundSa* run_sa = nullptr;
+    ReplayWindow run_window;
+    uint16_t run_sender = 0;
     uint64_t run_packets = 0, run_bytes = 0;
+    auto flush_run = [&] {
+        if (run_sa == nullptr) return;
+        add_usage(run_sa->runtime->usage, run_packets, run_bytes);
+        run_window.add_usage(run_packets, run_bytes);
+    };
     for (uint32_t k = 0; k < op_count; ++k) {
         const crypto::AeadOp& op = ops[k];
         const uint32_t i = op.user_index;
@@ -161,16 +176,24 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
             drop(i, DropReason::IcvMismatch);
             continue;
         }
-        if (sa.replay_check) {
-            ReplayWindow* window = sa.senders.find_or_add(s.sender_id);
-            if (window == nullptr) {
-                drop(i, DropReason::TooManySenders);
-                continue;
-            }
-            if (!window->update(s.seq)) {  // a duplicate earlier in this same burst
-                drop(i, DropReason::Replay);
-                continue;
-            }
+        // Authentic, yet sent with our own sender ID: another box uses the same ID (and so the
+        // same AES-GCM nonces). Counted for the alarm, never delivered.
+        if (sa.own_sender_id != 0 && s.sender_id == sa.own_sender_id) {
+            std::atomic_ref<uint64_t>(sa.runtime->own_sender_id_packets)
+                .fetch_add(1, std::memory_order_relaxed);
+            drop(i, DropReason::OwnSenderId);
+            continue;
+        }
+        // The sender's window holds its replay state and its share of the lifetime; it is
+        // taken now that the packet authenticated.
+        ReplayWindow window = sa.senders.find_or_add(s.sender_id);
+        if (!window.valid()) {
+            drop(i, DropReason::TooManySenders);
+            continue;
+        }
+        if (sa.replay_check && !window.update(s.seq)) {
+            drop(i, DropReason::Replay);  // a copy passed first, in this burst or another lcore
+            continue;
         }
 
         const uint32_t pad_length = op.data[op.len - 2];
@@ -205,23 +228,35 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
             continue;
         }
 
-        // One atomic add per run of packets on the same SA (flushed below); the lifetime check
-        // sees the shared total plus this run.
-        if (&sa != run_sa) {
-            if (run_sa != nullptr) add_usage(run_sa->runtime->usage, run_packets, run_bytes);
+        // Usage is added once per run of packets from one sender on one SA (flushed below);
+        // the lifetime check sees the shared totals plus this run.
+        if (&sa != run_sa || s.sender_id != run_sender) {
+            flush_run();
             run_sa = &sa;
+            run_window = window;
+            run_sender = s.sender_id;
             run_packets = run_bytes = 0;
+        }
+        LifetimeUsage used = window.usage();
+        used.packets += run_packets;
+        used.bytes += run_bytes;
+        // The packet that reaches a hard limit is still delivered; later ones are dropped.
+        if (evaluate_lifetime(sa.lifetime, used, 0) == LifetimeStatus::Hard) {
+            drop(i, DropReason::SaHardExpired);
+            continue;
         }
         ++run_packets;
         run_bytes += inner.total_length;
-        LifetimeUsage used = load_usage(sa.runtime->usage);
-        used.packets += run_packets;
-        used.bytes += run_bytes;
+        used.packets += 1;
+        used.bytes += inner.total_length;
         const LifetimeStatus life = evaluate_lifetime(
             sa.lifetime, used, now_seconds - std::min(now_seconds, sa.created_at_seconds));
-        if (life == LifetimeStatus::Soft) set_flag(sa.runtime->soft_expired);
-        // The packet that reaches a hard limit is still delivered; later ones are dropped.
-        if (life == LifetimeStatus::Hard) set_flag(sa.runtime->hard_expired);
+        if (life != LifetimeStatus::Ok) set_flag(sa.runtime->soft_expired);  // rekey wanted
+        // Time runs out for every sender at once: the SA stops.
+        if (limit_reached(sa.lifetime.hard_seconds,
+                          now_seconds - std::min(now_seconds, sa.created_at_seconds))) {
+            set_flag(sa.runtime->hard_expired);
+        }
 
         PacketBuffer& p = *pkts[i];
         p.trim_front(s.outer_header_length + kEspHeaderLen + kEspIvLen);
@@ -229,7 +264,7 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
         p.trim_back(p.length() - inner.total_length);
     }
 
-    if (run_sa != nullptr) add_usage(run_sa->runtime->usage, run_packets, run_bytes);
+    flush_run();
     return partition_burst<InboundSa*>(pkts, sas, {status, n}, reasons);
 }
 

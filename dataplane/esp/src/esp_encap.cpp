@@ -93,6 +93,8 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
             reserved_last = base + run;
         }
         const uint64_t seq = reserved_next++;
+        // Ask for a rekey well before the counter runs out, so traffic never has to stop.
+        if (seq >= sa.rekey_seq) set_flag(sa.runtime->soft_expired);
         if (seq > sa.max_seq) {
             std::atomic_ref<uint64_t>(sa.runtime->last_seq)
                 .store(sa.max_seq, std::memory_order_relaxed);

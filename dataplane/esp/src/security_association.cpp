@@ -28,61 +28,87 @@ uint32_t index_slots(uint32_t max_senders) {
 }  // namespace
 
 size_t SenderWindows::block_words(uint32_t max_senders, uint32_t window_size) {
-    if (max_senders == 0) max_senders = 1;
-    return 1 + words_for_bytes(index_slots(max_senders) * sizeof(int32_t)) +
-           words_for_bytes(max_senders * sizeof(uint16_t)) +
+    max_senders = std::clamp<uint32_t>(max_senders, 1, kMaxSendersPerSa);
+    return 1 + words_for_bytes(index_slots(max_senders) * sizeof(uint32_t)) +
            size_t{max_senders} * ReplayWindow::storage_words(window_size);
 }
 
 SenderWindows::SenderWindows(uint64_t* block, uint32_t max_senders, uint32_t window_size,
                              bool initialize) {
-    if (max_senders == 0) max_senders = 1;
+    max_senders = std::clamp<uint32_t>(max_senders, 1, kMaxSendersPerSa);
     max_senders_ = max_senders;
     window_size_ = window_size;
     window_words_ = ReplayWindow::storage_words(window_size);
     const uint32_t slots = index_slots(max_senders);
     index_mask_ = slots - 1;
     used_ = block;
-    index_ = reinterpret_cast<int32_t*>(block + 1);
-    uint64_t* after_index = block + 1 + words_for_bytes(slots * sizeof(int32_t));
-    sender_ids_ = reinterpret_cast<uint16_t*>(after_index);
-    windows_ = after_index + words_for_bytes(max_senders * sizeof(uint16_t));
-    if (initialize) {
-        std::fill(block, block + block_words(max_senders, window_size), 0);
-        std::fill(index_, index_ + slots, -1);
+    index_ = reinterpret_cast<uint32_t*>(block + 1);
+    windows_ = block + 1 + words_for_bytes(slots * sizeof(uint32_t));
+    // Zero is an empty index slot, an unused window and a count of none.
+    if (initialize) std::fill(block, block + block_words(max_senders, window_size), 0);
+}
+
+ReplayWindow SenderWindows::window(uint32_t number) const {
+    return ReplayWindow(windows_ + size_t{number} * window_words_, window_size_);
+}
+
+uint32_t SenderWindows::count() const {
+    const uint64_t used = std::atomic_ref<const uint64_t>(*used_).load(std::memory_order_relaxed);
+    return static_cast<uint32_t>(std::min<uint64_t>(used, max_senders_));
+}
+
+namespace {
+uint32_t sender_of(uint32_t entry) {
+    return entry >> 16;
+}
+uint32_t window_of(uint32_t entry) {
+    return (entry & 0xffff) - 1;
+}
+}  // namespace
+
+ReplayWindow SenderWindows::find(uint16_t sender_id) const {
+    for (uint32_t slot = (sender_id * 2654435761u) & index_mask_;;
+         slot = (slot + 1) & index_mask_) {
+        const uint32_t entry =
+            std::atomic_ref<const uint32_t>(index_[slot]).load(std::memory_order_acquire);
+        if (entry == 0) return {};
+        if (sender_of(entry) == sender_id) return window(window_of(entry));
     }
-    views_.resize(max_senders);
-    for (uint32_t w = 0; w < count() && w < max_senders; ++w) bind(w);
 }
 
-void SenderWindows::bind(uint32_t window) {
-    views_[window] = ReplayWindow(windows_ + size_t{window} * window_words_, window_size_);
-}
-
-uint32_t SenderWindows::slot_of(uint16_t sender_id) const {
-    uint32_t slot = (sender_id * 2654435761u) & index_mask_;
-    while (index_[slot] >= 0 && sender_ids_[static_cast<uint32_t>(index_[slot])] != sender_id) {
-        slot = (slot + 1) & index_mask_;
+ReplayWindow SenderWindows::find_or_add(uint16_t sender_id) {
+    // The index has twice as many slots as windows, so a probe always ends at an empty slot
+    // or at the sender. A window number is taken before the slot is claimed; if another lcore
+    // adds the same sender meanwhile, the number is handed back when nobody took a later one.
+    // Windows are zero from the SA's creation and never reused, so publishing the index word
+    // publishes a ready window.
+    std::atomic_ref<uint64_t> used(*used_);
+    int64_t taken = -1;
+    for (uint32_t slot = (sender_id * 2654435761u) & index_mask_;;
+         slot = (slot + 1) & index_mask_) {
+        std::atomic_ref<uint32_t> entry_ref(index_[slot]);
+        uint32_t entry = entry_ref.load(std::memory_order_acquire);
+        if (entry == 0) {
+            if (taken < 0) {
+                const uint64_t number = used.fetch_add(1, std::memory_order_relaxed);
+                if (number >= max_senders_) return {};  // all taken (count() clamps)
+                taken = static_cast<int64_t>(number);
+            }
+            const uint32_t mine = uint32_t{sender_id} << 16 | static_cast<uint32_t>(taken + 1);
+            if (entry_ref.compare_exchange_strong(entry, mine, std::memory_order_acq_rel)) {
+                return window(static_cast<uint32_t>(taken));
+            }
+            // Lost the slot: `entry` is now what the winner wrote.
+        }
+        if (sender_of(entry) == sender_id) {
+            if (taken >= 0) {
+                uint64_t expected = static_cast<uint64_t>(taken) + 1;
+                used.compare_exchange_strong(expected, static_cast<uint64_t>(taken),
+                                             std::memory_order_relaxed);
+            }
+            return window(window_of(entry));
+        }
     }
-    return slot;
-}
-
-ReplayWindow* SenderWindows::find(uint16_t sender_id) {
-    const int32_t w = index_[slot_of(sender_id)];
-    return w < 0 ? nullptr : &views_[static_cast<uint32_t>(w)];
-}
-
-ReplayWindow* SenderWindows::find_or_add(uint16_t sender_id) {
-    const uint32_t slot = slot_of(sender_id);
-    if (index_[slot] >= 0) return &views_[static_cast<uint32_t>(index_[slot])];
-    const auto used = static_cast<uint32_t>(*used_);
-    if (used == max_senders_) return nullptr;
-    // Fill the window's ID and view before the index entry makes it findable.
-    sender_ids_[used] = sender_id;
-    bind(used);
-    *used_ = used + 1;
-    index_[slot] = static_cast<int32_t>(used);
-    return &views_[used];
 }
 
 InboundSa::InboundSa(uint32_t max_senders, uint32_t window_size)
@@ -112,6 +138,7 @@ std::unique_ptr<OutboundSa> make_outbound_sa(crypto::AeadEngine& engine,
     sa->esn = params.esn;
     sa->sender_id = params.sender_id;
     sa->max_seq = params.esn ? kMaxSeqEsn : kMaxSeqNoEsn;
+    sa->rekey_seq = rekey_point(sa->max_seq);
     sa->red_group = params.red_group;
     sa->red_source = params.red_source;
     sa->outer_family = params.tunnel_destination.family();

@@ -28,8 +28,15 @@ class SaCache {
     esp::OutboundSa* outbound(uint32_t slot);
     esp::InboundSa* inbound(uint32_t slot);
 
-    // How many key schedules this lcore has built (a rebuild means it saw a new SA).
+    // Destroys (and so zeroes) the key schedules of slots that were retired or reused since
+    // the writer last published a change. Call at a quiescent point: no SA pointer handed
+    // out before survives it. Cheap when nothing changed (one load).
+    void drop_retired();
+
+    // How many key schedules this lcore has built (a rebuild means it saw a new SA), and how
+    // many SAs it dropped because they were retired.
     uint64_t builds() const { return builds_; }
+    uint64_t retired_drops() const { return drops_; }
 
   private:
     struct Entry {
@@ -43,6 +50,8 @@ class SaCache {
     crypto::AeadEngine& engine_;
     std::vector<Entry> entries_;
     uint64_t builds_ = 0;
+    uint64_t drops_ = 0;
+    uint64_t seen_generation_ = 0;
 };
 
 // The shared-memory SAD as seen by EspDecap.

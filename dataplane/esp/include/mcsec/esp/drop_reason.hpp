@@ -27,6 +27,8 @@ namespace mcsec::esp {
     _(NotEsp, "not_esp", "outer packet does not carry ESP")                                     \
     _(UnknownSpi, "unknown_spi", "no inbound SA for (SPI, destination)")                        \
     _(TooManySenders, "too_many_senders", "SA has no free per-sender replay window")            \
+    _(OwnSenderId, "own_sender_id",                                                             \
+      "authentic packet with this box's own sender ID: another box has the same sender_id")     \
     _(Replay, "replay", "sequence number already seen or left of the replay window")            \
     _(IcvMismatch, "icv_mismatch", "integrity check failed (forged, corrupted or wrong key)")   \
     _(BadPadding, "bad_padding", "ESP padding length or contents are wrong")                    \

@@ -27,6 +27,12 @@ inline bool limit_reached(uint64_t limit, uint64_t used) {
     return limit != 0 && used >= limit;
 }
 
+// The soft limit in force: the configured one, or, where only a hard limit is set, 90% of it,
+// so that a rekey is always asked for before the SA stops carrying traffic.
+inline uint64_t effective_soft(uint64_t soft, uint64_t hard) {
+    return soft != 0 ? soft : hard - hard / 10;
+}
+
 inline LifetimeStatus evaluate_lifetime(const LifetimeLimits& limits, const LifetimeUsage& usage,
                                         uint64_t age_seconds) {
     if (limit_reached(limits.hard_packets, usage.packets) ||
@@ -34,9 +40,9 @@ inline LifetimeStatus evaluate_lifetime(const LifetimeLimits& limits, const Life
         limit_reached(limits.hard_seconds, age_seconds)) {
         return LifetimeStatus::Hard;
     }
-    if (limit_reached(limits.soft_packets, usage.packets) ||
-        limit_reached(limits.soft_bytes, usage.bytes) ||
-        limit_reached(limits.soft_seconds, age_seconds)) {
+    if (limit_reached(effective_soft(limits.soft_packets, limits.hard_packets), usage.packets) ||
+        limit_reached(effective_soft(limits.soft_bytes, limits.hard_bytes), usage.bytes) ||
+        limit_reached(effective_soft(limits.soft_seconds, limits.hard_seconds), age_seconds)) {
         return LifetimeStatus::Soft;
     }
     return LifetimeStatus::Ok;

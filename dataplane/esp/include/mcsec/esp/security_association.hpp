@@ -39,6 +39,13 @@ inline constexpr uint32_t kIvCounterBits = 64 - kSenderIdBits;
 inline constexpr uint64_t kMaxSeqNoEsn = 0xffffffffULL;
 inline constexpr uint64_t kMaxSeqEsn = (uint64_t{1} << kIvCounterBits) - 1;
 inline constexpr uint32_t kDefaultMaxSenders = 64;
+// A sender asks for a rekey (soft expiry) once it has used 7/8 of its counter space: at 10 Mpps
+// without ESN that leaves about a minute for the new key before the counter would run out.
+constexpr uint64_t rekey_point(uint64_t max_seq) {
+    return max_seq - max_seq / 8;
+}
+// Windows per SA: the window number shares a 32-bit index word with the 16-bit sender ID.
+inline constexpr uint32_t kMaxSendersPerSa = 4096;
 
 // Source selector of an inbound SA: inner packets must come from this prefix.
 struct SourcePrefix {
@@ -99,9 +106,10 @@ struct OutboundSaRuntime {
 
 // The same for an inbound SA; its replay windows are a separate block (SenderWindows).
 struct InboundSaRuntime {
-    LifetimeUsage usage;
+    LifetimeUsage usage;  // all senders together (lifetimes are per sender: SenderWindows)
     uint8_t soft_expired = 0;
     uint8_t hard_expired = 0;
+    uint64_t own_sender_id_packets = 0;  // authenticated packets carrying our own sender ID
 };
 
 struct OutboundSa {
@@ -111,6 +119,7 @@ struct OutboundSa {
     bool esn = true;
     uint16_t sender_id = 0;
     uint64_t max_seq = kMaxSeqEsn;
+    uint64_t rekey_seq = rekey_point(kMaxSeqEsn);  // from here on the SA asks for a rekey
 
     IpAddress red_group;
     std::optional<SourcePrefix> red_source;  // outbound policy: only these sources are sent
@@ -136,36 +145,39 @@ struct OutboundSa {
 };
 
 // One replay window per sender ID of an inbound SA, in one block of 64-bit words that this
-// class views but does not own (so it can live in shared memory). A sender gets a window the
-// first time a packet from it authenticates; windows are never given back while the SA lives.
-// Block layout: [used count][hash index: int32 per slot][sender IDs: u16][windows].
+// class views but does not own (so it can live in shared memory, where every lcore's view of
+// the SA shares it). A sender gets a window the first time a packet from it authenticates;
+// windows are never given back while the SA lives.
+// Block layout: [windows handed out][index: u32 per slot][windows].
+// Any number of lcores may find and add windows at once: a window number is taken with an
+// atomic add and published by a compare-and-swap of the index slot, which carries the sender
+// ID and the window number in one word, so every lcore finds every window the moment it exists.
 class SenderWindows {
   public:
     static size_t block_words(uint32_t max_senders, uint32_t window_size);
 
     SenderWindows() = default;
     // block: block_words(...) words. initialize = true formats a new block; false attaches
-    // to one formatted earlier (a restarted dataplane keeps its windows).
+    // to one formatted earlier (another lcore's, or one a restarted dataplane left).
     SenderWindows(uint64_t* block, uint32_t max_senders, uint32_t window_size, bool initialize);
 
-    ReplayWindow* find(uint16_t sender_id);
-    ReplayWindow* find_or_add(uint16_t sender_id);  // nullptr when all windows are taken
-    uint32_t count() const { return static_cast<uint32_t>(*used_); }
+    // The sender's window; an invalid view (valid() false) when it has none.
+    ReplayWindow find(uint16_t sender_id) const;
+    // The same, giving the sender a window if it has none; invalid when all are taken.
+    ReplayWindow find_or_add(uint16_t sender_id);
+    uint32_t count() const;
     uint32_t capacity() const { return max_senders_; }
 
   private:
-    uint32_t slot_of(uint16_t sender_id) const;
-    void bind(uint32_t window);
+    ReplayWindow window(uint32_t number) const;
 
     uint64_t* used_ = nullptr;
-    int32_t* index_ = nullptr;  // open addressing: -1 empty, else a window number
+    uint32_t* index_ = nullptr;  // open addressing: 0 empty, else sender << 16 | window + 1
     uint32_t index_mask_ = 0;
-    uint16_t* sender_ids_ = nullptr;
     uint64_t* windows_ = nullptr;
     uint32_t window_words_ = 0;
     uint32_t window_size_ = 0;
     uint32_t max_senders_ = 0;
-    std::vector<ReplayWindow> views_;  // one view per window, made when the window is used
 };
 
 struct InboundSa {
@@ -179,6 +191,11 @@ struct InboundSa {
     std::optional<SourcePrefix> red_source;
     LifetimeLimits lifetime;
     uint64_t created_at_seconds = 0;
+
+    // This appliance's own sender ID where it also sends on the SA (0 = receive only): a packet
+    // that carries it and authenticates came from another box configured with the same ID, so
+    // both are drawing AES-GCM nonces from one space.
+    uint16_t own_sender_id = 0;
 
     InboundSaRuntime* runtime = &own_runtime;
     SenderWindows senders;

@@ -27,7 +27,7 @@
 namespace mcsec::shm {
 
 inline constexpr uint64_t kMagic = 0x31434553'43434d53ULL;  // "SMCCSEC1" little-endian
-inline constexpr uint32_t kLayoutVersion = 2;
+inline constexpr uint32_t kLayoutVersion = 3;
 inline constexpr size_t kCacheLine = 64;
 inline constexpr uint32_t kNoSlot = 0xffffffffu;
 
