@@ -1,5 +1,7 @@
 #include "daemon.hpp"
 
+#include "mcsec/esp/lifetime.hpp"
+
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -458,6 +460,7 @@ void Daemon::run_due() {
     peer_table_.expire(now, events);
     on_idp_events(events);
     check_lifetimes(now);
+    check_sender_id_conflicts(now);
     RegistrationEffects effects;
     registration_->on_timer(now, effects);
     apply(effects, now);
@@ -472,7 +475,10 @@ void Daemon::check_lifetimes(idp::TimePoint now) {
         const std::uint64_t epoch = engine.keying.epoch();
         if (!engine.keyed_at || epoch == 0 || engine.expiry_handled_epoch == epoch) continue;
         const config::Policy* policy = config_.find_policy(engine.group->policy);
-        const std::uint64_t soft_s = policy ? policy->lifetime.seconds.soft : 0;
+        // A hard limit alone still gets its rekey, at 90% (the dataplane's rule too).
+        const std::uint64_t soft_s = policy ? esp::effective_soft(policy->lifetime.seconds.soft,
+                                                                  policy->lifetime.seconds.hard)
+                                            : 0;
         const bool aged = soft_s > 0 && now - *engine.keyed_at >= std::chrono::seconds(soft_s);
         const std::string name = engine.group->address.to_string();
         const bool used_up = installer_ && installer_->sending_sa_soft_expired(name);
@@ -498,6 +504,24 @@ void Daemon::check_lifetimes(idp::TimePoint now) {
                 now, effects);
             apply(effects, now);
         }
+    }
+}
+
+void Daemon::check_sender_id_conflicts(idp::TimePoint now) {
+    if (!installer_) return;
+    for (auto& engine : engines_) {
+        const std::string name = engine.group->address.to_string();
+        const std::uint64_t seen = installer_->own_sender_id_packets(name);
+        if (seen <= engine.own_sender_id_packets) continue;
+        const std::uint64_t more = seen - engine.own_sender_id_packets;
+        engine.own_sender_id_packets = seen;
+        raise_alarm("SERVER_CONFLICT", name, engine.spi.value_or(0),
+                    std::to_string(more) +
+                        " authentic packet(s) arrived with this node's own sender ID: another "
+                        "appliance sends with the same ID under the group key (AES-GCM nonce "
+                        "reuse); rekeying");
+        // A new epoch gives every member a fresh position, and so a fresh sender ID.
+        if (engine.keying.is_tm()) engine.keying.request_rekey(now);
     }
 }
 

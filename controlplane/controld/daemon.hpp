@@ -48,6 +48,7 @@ class Daemon {
         std::optional<std::uint32_t> spi;        // the current key's SPI
         std::uint64_t expiry_handled_epoch = 0;  // soft lifetime acted on for this epoch
         std::map<std::uint32_t, std::uint64_t> epoch_of_spi;  // the newest few, for the API
+        std::uint64_t own_sender_id_packets = 0;  // fast path's count, as last alarmed on
     };
 
     Daemon(boost::asio::io_context& io, const config::ApplianceConfig& config,
@@ -107,6 +108,7 @@ class Daemon {
     // Soft lifetimes: the TM rekeys a group whose key is older than the policy's soft seconds
     // or whose sending SA the fast path marked soft-expired (bytes, packets).
     void check_lifetimes(idp::TimePoint now);
+    void check_sender_id_conflicts(idp::TimePoint now);
 
     boost::asio::io_context& io_;
     const config::ApplianceConfig& config_;

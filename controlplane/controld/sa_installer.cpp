@@ -130,6 +130,18 @@ bool SaInstaller::sending_sa_soft_expired(const std::string& group) const {
                .load(std::memory_order_relaxed) != 0;
 }
 
+std::uint64_t SaInstaller::own_sender_id_packets(const std::string& group) const {
+    const auto it = groups_.find(group);
+    if (it == groups_.end()) return 0;
+    std::uint64_t total = 0;
+    for (const Installed& sa : it->second.receiving) {
+        total += std::atomic_ref<const std::uint64_t>(
+                     region_.runtime(sa.slot).inbound.own_sender_id_packets)
+                     .load(std::memory_order_relaxed);
+    }
+    return total;
+}
+
 std::map<std::string, SaInstaller::GroupSas> SaInstaller::snapshot() const {
     std::map<std::string, GroupSas> out;
     for (const auto& [name, state] : groups_) {

@@ -62,6 +62,11 @@ class SaInstaller {
     // (bytes, packets or seconds: the dataplane counts them in the SA's runtime block).
     bool sending_sa_soft_expired(const std::string& group) const;
 
+    // Authentic packets the fast path received on `group`'s SAs with this node's own sender ID
+    // (dataplane counter own_sender_id): another appliance sends with the same ID, so both
+    // draw AES-GCM nonces from one space. A total over the group's SAs; it only grows.
+    std::uint64_t own_sender_id_packets(const std::string& group) const;
+
   private:
     struct Installed {
         std::uint32_t spi;

@@ -183,6 +183,17 @@ TEST_F(Installer, SoftExpiryOfTheSendingSaIsSeen) {
     EXPECT_TRUE(installer_->sending_sa_soft_expired("239.1.1.1"));
 }
 
+TEST_F(Installer, OwnSenderIdPacketsOfEveryReceivingSaAreSummed) {
+    std::string error;
+    ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), 7, t0_, error));
+    ASSERT_TRUE(installer_->install(group(), 0x2222, key(2), 7, t0_ + 10ms, error));
+    EXPECT_EQ(installer_->own_sender_id_packets("239.1.1.1"), 0u);
+    region_->runtime(inbound(0x1111)).inbound.own_sender_id_packets = 2;  // as decap counts
+    region_->runtime(inbound(0x2222)).inbound.own_sender_id_packets = 3;
+    EXPECT_EQ(installer_->own_sender_id_packets("239.1.1.1"), 5u);
+    EXPECT_EQ(installer_->own_sender_id_packets("239.9.9.9"), 0u);
+}
+
 TEST_F(Installer, ARestartedControldAdoptsAndLaterRetiresThePreviousSas) {
     std::string error;
     ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), 7, t0_, error));
