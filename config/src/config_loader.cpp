@@ -2,6 +2,7 @@
 // every failure (including exceptions from the parser or the allocator) into ConfigError values.
 
 #include <openssl/crypto.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
 
 #include <cerrno>
@@ -14,8 +15,8 @@
 #include "config_validate.hpp"
 #include "diagnostics.hpp"
 #include "mcsec/config/loader.hpp"
-#include "toml_source_map.hpp"
 #include "toml_header_guard.hpp"
+#include "toml_source_map.hpp"
 #include "toml_unicode_guard.hpp"
 
 namespace mcsec::config {
@@ -52,7 +53,14 @@ std::string describe_code_point(char32_t code_point) {
     return text;
 }
 
-LoadResult load_document(std::string_view text, const std::string& file) {
+// Where the file came from, for checks that depend on it: the mode of a file on disk.
+struct FileFacts {
+    bool others_may_read = false;  // group or other permission bits are set
+    unsigned mode = 0;
+};
+
+LoadResult load_document(std::string_view text, const std::string& file,
+                         const FileFacts& facts = {}) {
     if (const auto unsupported = find_unsupported_character(text)) {
         return single_error(file,
                             "character " + describe_code_point(unsupported->code_point) +
@@ -79,6 +87,16 @@ LoadResult load_document(std::string_view text, const std::string& file) {
     Diagnostics diagnostics(file, build_source_map(root));
     ApplianceConfig config;
     if (read_appliance_config(root, diagnostics, config)) validate_config(config, diagnostics);
+    // Manual keys are secrets like a PSK file: a file that holds them must not be readable by
+    // anyone but its owner.
+    if (facts.others_may_read && !config.manual_sas.empty()) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", facts.mode & 07777);
+        diagnostics.error("manual_sas[0].key_hex",
+                          std::string("the file holds manual keys but its mode ") + mode +
+                              " lets group or others read it; it must be 0600 or 0400 (chmod 600 " +
+                              file + ")");
+    }
     wipe_key_material(root);
 
     if (!diagnostics.empty()) return LoadResult(std::move(diagnostics).take_sorted());
@@ -193,7 +211,13 @@ LoadResult load_config_file(const std::filesystem::path& path) noexcept {
         auto text = read_config_text(path, error);
         if (!text) return single_error(file, std::move(error));
         const WipeOnExit wipe_text{*text};
-        auto result = load_document(*text, file);
+        FileFacts facts;
+        struct stat info {};
+        if (::stat(path.c_str(), &info) == 0) {
+            facts.others_may_read = (info.st_mode & 077) != 0;
+            facts.mode = info.st_mode;
+        }
+        auto result = load_document(*text, file, facts);
         if (result.ok()) resolve_identity_paths(path, result.config().identity);
         return result;
     });

@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <string>
 
@@ -16,6 +17,7 @@
 #include "mcsec/control/api/operator_server.hpp"
 #include "mcsec/control/api/socket_path.hpp"
 #include "mcsec/control/identity/load_authenticator.hpp"
+#include "mcsec/crypto/key_memory.hpp"
 #include "operator_backend.hpp"
 
 namespace {
@@ -32,6 +34,11 @@ constexpr const char* kUsage =
 
 int main(int argc, char** argv) {
     using namespace mcsec;
+    // controld derives and holds group keys: never in a core dump, no ptrace by the same user.
+    if (std::string error; !crypto::protect_process_keys(error)) {
+        std::fprintf(stderr, "mcsec-controld: %s\n", error.c_str());
+        return 1;
+    }
     std::string config_path;
     control::DaemonOptions options;
     std::string socket_path;

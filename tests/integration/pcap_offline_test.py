@@ -50,6 +50,7 @@ def run_dataplane(workdir, config, seconds=3):
 work = tempfile.mkdtemp(prefix="mcsec-pcap-")
 try:
     shutil.copy(SAMPLE, work)
+    os.chmod(os.path.join(work, "pcap-offline.toml"), 0o600)  # it holds a key
     red = [Ether(dst="01:00:5e:01:01:01") / IP(src="10.1.0.10", dst="239.1.1.1", ttl=9) /
            UDP(sport=40000, dport=40001) / Raw(b"offline %d" % i) for i in range(20)]
     red.append(Ether() / IP(src="10.1.0.10", dst="239.9.9.9") / UDP() / Raw(b"no policy"))
@@ -76,6 +77,7 @@ try:
             "sender_id = 1", "sender_id = 2")
     with open(os.path.join(work, "reverse.toml"), "w") as f:
         f.write(text)
+    os.chmod(os.path.join(work, "reverse.toml"), 0o600)
     shutil.copy(os.path.join(work, "black-out.pcap"), os.path.join(work, "black-in.pcap"))
     wrpcap(os.path.join(work, "red-in.pcap"), [Ether() / IP(dst="239.9.9.9") / UDP()])
     rc, out = run_dataplane(work, "reverse.toml")

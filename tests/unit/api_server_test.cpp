@@ -240,6 +240,27 @@ TEST_F(ApiServer, ModeIs0600EvenWithAPermissiveUmask) {
     EXPECT_EQ(mode_of(path()), 0600u);
 }
 
+// Whoever may write in the socket's directory could put their own socket there: refused.
+TEST_F(ApiServer, ADirectoryOthersMayWriteInOrASymlinkIsRefused) {
+    const auto shared = dir_.path() / "shared";
+    std::filesystem::create_directory(shared);
+    ::chmod(shared.c_str(), 0777);
+    OperatorServerOptions o;
+    o.socket_path = shared / "site-a.sock";
+    ServerThread server(backend_, o);
+    std::string error;
+    EXPECT_FALSE(server.start(error));
+    EXPECT_NE(error.find("lets group or others write"), std::string::npos) << error;
+    EXPECT_FALSE(std::filesystem::exists(o.socket_path));
+
+    const auto link = dir_.path() / "link";
+    std::filesystem::create_directory_symlink(shared, link);
+    o.socket_path = link / "site-a.sock";
+    ServerThread via_link(backend_, o);
+    EXPECT_FALSE(via_link.start(error));
+    EXPECT_NE(error.find("symbolic links refused"), std::string::npos) << error;
+}
+
 TEST_F(ApiServer, StaleSocketIsReplaced) {
     make_stale_socket(path());
     std::string error;

@@ -2,6 +2,11 @@
 // no-exceptions guarantee.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include <algorithm>
 #include <filesystem>
@@ -757,8 +762,8 @@ struct IntegerRange {
 };
 
 constexpr IntegerRange kDataplaneRanges[] = {
-    {"memory_mb", 16, 65536},   {"mbufs", 1023, 1048575}, {"idle_sleep_us", 0, 100000},
-    {"idle_polls", 1, 1000000}, {"outer_ttl", 1, 255},    {"sa_slots", 1, 1048576},
+    {"memory_mb", 16, 65536},   {"mbufs", 1023, 1048575},      {"idle_sleep_us", 0, 100000},
+    {"idle_polls", 1, 1000000}, {"outer_ttl", 1, 255},         {"sa_slots", 1, 1048576},
     {"max_senders", 1, 4096},   {"query_interval_s", 0, 3600},
 };
 
@@ -1063,6 +1068,30 @@ TEST(ConfigManualSas, BadHex) {
     EXPECT_TRUE(has_error(load(text), "manual_sas[0].key_hex", "character 2 is not a hex digit"));
 }
 
+// Manual keys are secrets: a file holding them is refused unless only its owner may read it.
+TEST(ConfigManualSas, FileWithKeysMustBeOwnerOnly) {
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("mcsec-key-mode-" + std::to_string(::getpid()) + ".toml");
+    {
+        std::ofstream out(path);
+        out << kValidConfig;
+    }
+    ::chmod(path.c_str(), 0644);
+    auto result = load_config_file(path);
+    ASSERT_FALSE(result.ok());
+    ASSERT_EQ(result.errors().size(), 1U);
+    const ConfigError& error = result.errors()[0];
+    EXPECT_EQ(error.key_path, "manual_sas[0].key_hex");
+    EXPECT_GT(error.line, 0U);
+    EXPECT_NE(error.message.find("mode 0644"), std::string::npos) << error.message;
+    EXPECT_NE(error.message.find("chmod 600"), std::string::npos) << error.message;
+    ::chmod(path.c_str(), 0600);
+    EXPECT_TRUE(load_config_file(path).ok());
+    ::chmod(path.c_str(), 0400);
+    EXPECT_TRUE(load_config_file(path).ok());
+    std::filesystem::remove(path);
+}
+
 TEST(ConfigManualSas, DuplicateSpi) {
     const auto text =
         with_replaced(kValidConfig, "[identity]",
@@ -1180,6 +1209,7 @@ class ConfigFileTest : public ::testing::Test {
     std::filesystem::path write(const std::string& name, std::string_view text) {
         const auto path = directory_ / name;
         std::ofstream(path, std::ios::binary) << text;
+        ::chmod(path.c_str(), 0600);  // they hold manual keys
         return path;
     }
 

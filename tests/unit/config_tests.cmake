@@ -8,7 +8,7 @@ add_executable(config_test
     ${CMAKE_CURRENT_LIST_DIR}/config_secret_bytes_test.cpp)
 target_link_libraries(config_test PRIVATE mcsec_config mcsec_warnings GTest::gtest_main)
 target_compile_definitions(config_test PRIVATE
-    MCSEC_SAMPLES_DIR="${PROJECT_SOURCE_DIR}/config/samples"
+    MCSEC_SAMPLES_DIR="${MCSEC_TEST_SAMPLES_DIR}"
     MCSEC_CONFIG_CORPUS_DIR="${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/config")
 # The "config." prefix lets `ctest -R config` select exactly these tests.
 gtest_discover_tests(config_test TEST_PREFIX "config.")

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "mcsec/crypto/key_memory.hpp"
 
 namespace {
 
@@ -21,6 +22,11 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
+    // mcsecctl reads keys (config files, `sa add --key`): never in a core dump.
+    if (std::string error; !mcsec::crypto::protect_process_keys(error)) {
+        std::cerr << "mcsecctl: " << error << "\n";
+        return 1;
+    }
     mcsec::ctl::Args args;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];

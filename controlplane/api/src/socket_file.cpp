@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <system_error>
 
@@ -42,21 +43,42 @@ bool socket_path_fits(const std::filesystem::path& path) noexcept {
 bool prepare_socket_directory(const std::filesystem::path& directory, std::string& error) {
     if (directory.empty()) return true;  // a relative name in the working directory
     std::error_code ec;
-    if (std::filesystem::is_directory(directory, ec)) return true;
-    if (directory.has_parent_path()) {
-        std::filesystem::create_directories(directory.parent_path(), ec);
-        if (ec) {
-            error = directory.parent_path().string() + ": " + ec.message();
+    if (!std::filesystem::exists(std::filesystem::symlink_status(directory, ec))) {
+        if (directory.has_parent_path()) {
+            std::filesystem::create_directories(directory.parent_path(), ec);
+            if (ec) {
+                error = directory.parent_path().string() + ": " + ec.message();
+                return false;
+            }
+        }
+        // mkdir's mode is masked by the umask, which can only narrow 0700.
+        if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
+            error = describe(directory, errno);
             return false;
         }
     }
-    // mkdir's mode is masked by the umask, which can only narrow 0700; chmod pins it anyway.
-    if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
+    // Whoever can write in the directory can replace the socket with their own and receive
+    // the operator's commands: it must be ours, a real directory, and writable by us alone.
+    struct stat st {};
+    if (::lstat(directory.c_str(), &st) != 0) {
         error = describe(directory, errno);
         return false;
     }
-    if (!std::filesystem::is_directory(directory, ec)) {
-        error = directory.string() + ": exists and is not a directory";
+    if (!S_ISDIR(st.st_mode)) {
+        error = directory.string() + ": exists and is not a directory (symbolic links refused)";
+        return false;
+    }
+    if (st.st_uid != ::geteuid()) {
+        error = directory.string() + ": owned by uid " + std::to_string(st.st_uid) +
+                ", not by this user (" + std::to_string(::geteuid()) + "): refusing it";
+        return false;
+    }
+    if ((st.st_mode & 022) != 0) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+        error = directory.string() + ": mode " + mode +
+                " lets group or others write in it; it must not (chmod 700 " + directory.string() +
+                ")";
         return false;
     }
     return true;

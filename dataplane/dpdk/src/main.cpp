@@ -27,6 +27,7 @@
 #include "exception_tap.hpp"
 #include "lcore_loop.hpp"
 #include "mcsec/config/loader.hpp"
+#include "mcsec/crypto/key_memory.hpp"
 #include "mcsec/dataplane/eal_args.hpp"
 #include "mcsec/dataplane/manual_keying.hpp"
 #include "mcsec/dataplane/membership_query.hpp"
@@ -99,6 +100,8 @@ void print_summary(shm::Region& region, uint32_t lcores) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // The dataplane holds every SA key: never in a core dump, no ptrace by the same user.
+    if (std::string error; !crypto::protect_process_keys(error)) return fail(error);
     std::string config_path;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -149,6 +152,10 @@ int main(int argc, char** argv) {
     auto region = shm::Region::attach_or_create(cfg.instance.name, dataplane::region_geometry(cfg),
                                                 created, error);
     if (!region) return fail(error);
+    if (!region->locked()) {
+        std::cerr << "mcsec-dataplane: note: the region's keys are not locked in RAM: "
+                  << region->lock_note() << "\n";
+    }
     shm::RegionHeader& header = region->header();
     const int32_t previous = header.dataplane_pid.load();
     if (previous > 0 && previous != getpid() && kill(previous, 0) == 0) {

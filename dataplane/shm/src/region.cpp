@@ -1,5 +1,7 @@
 #include "mcsec/shm/region.hpp"
 
+#include "mcsec/crypto/key_memory.hpp"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -119,7 +121,9 @@ std::unique_ptr<Region> Region::create(std::string_view instance, const Geometry
     h->window_block_words = o.window_words;
     std::atomic_thread_fence(std::memory_order_release);
     h->magic = kMagic;
-    return std::unique_ptr<Region>(new Region(static_cast<uint8_t*>(base), o.total));
+    auto region = std::unique_ptr<Region>(new Region(static_cast<uint8_t*>(base), o.total));
+    region->protect_keys();
+    return region;
 }
 
 std::unique_ptr<Region> Region::attach(std::string_view instance, std::string& error) {
@@ -158,6 +162,7 @@ std::unique_ptr<Region> Region::attach(std::string_view instance, std::string& e
         return nullptr;
     }
     auto region = std::unique_ptr<Region>(new Region(static_cast<uint8_t*>(base), size));
+    region->protect_keys();
     const RegionHeader& h = region->header();
     if (h.magic != kMagic) {
         error = path + ": not an mcsec region (bad magic)";
@@ -200,7 +205,12 @@ bool Region::remove(std::string_view instance) {
     return valid_instance(instance) && shm_unlink(shm_name(instance).c_str()) == 0;
 }
 
+void Region::protect_keys() {
+    locked_ = crypto::protect_key_mapping(base_, size_, lock_note_);
+}
+
 Region::~Region() {
+    if (locked_) munlock(base_, size_);
     munmap(base_, size_);
 }
 

@@ -33,6 +33,11 @@ class Region {
     Region(const Region&) = delete;
     Region& operator=(const Region&) = delete;
 
+    // The mapping holds keys: it is left out of core dumps, and locked in RAM where the memlock
+    // limit allows; `lock_note` says why it could not be locked.
+    bool locked() const { return locked_; }
+    const std::string& lock_note() const { return lock_note_; }
+
     RegionHeader& header() { return *reinterpret_cast<RegionHeader*>(base_); }
     const Geometry& geometry() { return header().geometry; }
     LcoreState& lcore(uint32_t i) { return at<LcoreState>(header().lcore_offset)[i]; }
@@ -49,6 +54,7 @@ class Region {
 
   private:
     Region(uint8_t* base, uint64_t size) : base_(base), size_(size) {}
+    void protect_keys();
     template <typename T>
     T* at(uint64_t offset) {
         return reinterpret_cast<T*>(base_ + offset);
@@ -59,6 +65,8 @@ class Region {
 
     uint8_t* base_;
     uint64_t size_;
+    bool locked_ = false;
+    std::string lock_note_;
 };
 
 }  // namespace mcsec::shm
