@@ -178,9 +178,9 @@ TEST_F(Installer, SoftExpiryOfTheSendingSaIsSeen) {
     std::string error;
     ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), 7, t0_, error));
     installer_->run_due(t0_ + 100ms);
-    EXPECT_FALSE(installer_->sending_sa_soft_expired("239.1.1.1"));
+    EXPECT_FALSE(installer_->sending_sa_soft_expired(group()));
     region_->runtime(inbound(0x1111)).outbound.soft_expired = 1;  // as the fast path marks it
-    EXPECT_TRUE(installer_->sending_sa_soft_expired("239.1.1.1"));
+    EXPECT_TRUE(installer_->sending_sa_soft_expired(group()));
 }
 
 TEST_F(Installer, ARestartedControldAdoptsAndLaterRetiresThePreviousSas) {
