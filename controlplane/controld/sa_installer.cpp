@@ -33,6 +33,8 @@ bool SaInstaller::start(std::string& error) {
         }
         groups_[selector_name(group)].group = &group;
     }
+    // Entries of an earlier config go before the BYPASS and DISCARD entries come.
+    dataplane::remove_stale_policies(config_, writer_);
     for (const auto& group : config_.groups) {
         if (group.action == config::GroupAction::Protect) continue;
         const auto action = group.action == config::GroupAction::Bypass

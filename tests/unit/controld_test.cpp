@@ -203,6 +203,30 @@ TEST_F(Installer, ARestartedControldAdoptsAndLaterRetiresThePreviousSas) {
     EXPECT_NE(inbound(0x2222), shm::kNoSlot);
 }
 
+// An entry an earlier config left in the region (here a BYPASS wider than nothing the config
+// has) goes when controld starts: only the config's entries apply to traffic.
+TEST_F(Installer, EntriesOfAnEarlierConfigAreRemovedAtStart) {
+    const auto stale_group = test::ip("239.1.1.1");
+    const esp::SourcePrefix stale{test::ip("10.0.0.0"), 104};
+    {
+        shm::SaTableWriter earlier(*region_);
+        ASSERT_TRUE(earlier.set_policy(stale_group, stale, shm::PolicyAction::Bypass));
+        ASSERT_TRUE(
+            earlier.set_policy(test::ip("239.9.9.9"), std::nullopt, shm::PolicyAction::Bypass));
+    }
+    installer_.reset();
+    SaInstaller restarted(config_, *region_, InstallerDelays{100ms, 400ms});
+    std::string error;
+    ASSERT_TRUE(restarted.start(error)) << error;
+    shm::SaTableReader reader(*region_);
+    EXPECT_FALSE(reader.find_policy(test::ip("239.9.9.9"), test::ip("10.1.0.10")));
+    EXPECT_FALSE(reader.find_policy_entry(stale_group, stale));
+    EXPECT_EQ(sending_slot(), shm::kNoSlot);  // the group's own entry: PROTECT, no key yet
+    auto v = reader.find_policy(stale_group, test::ip("10.1.0.10"));
+    ASSERT_TRUE(v);
+    EXPECT_EQ(shm::policy_action(*v), shm::PolicyAction::Protect);
+}
+
 // A restarted controld leaves the entry senders use alone: traffic goes on under the old key
 // until a new epoch switches.
 TEST_F(Installer, ARestartKeepsSendersOnTheAdoptedSa) {

@@ -1,5 +1,6 @@
 #include "mcsec/dataplane/manual_keying.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -19,6 +20,20 @@ esp::SourcePrefix to_esp(const config::Prefix& prefix) {
 std::optional<esp::SourcePrefix> policy_source(const config::Group& group) {
     if (!group.source || group.source->length() == 0) return std::nullopt;
     return to_esp(*group.source);
+}
+
+void remove_stale_policies(const config::ApplianceConfig& config, shm::SaTableWriter& writer) {
+    for (const auto& key : writer.policies()) {
+        const bool configured =
+            std::any_of(config.groups.begin(), config.groups.end(), [&](const config::Group& g) {
+                const auto source = policy_source(g);
+                return to_esp(g.address) == key.group &&
+                       source.has_value() == key.source.has_value() &&
+                       (!source || (source->length == key.source->length &&
+                                    source->address == key.source->address));
+            });
+        if (!configured) writer.remove_policy(key.group, key.source);
+    }
 }
 
 shm::Geometry region_geometry(const config::ApplianceConfig& config) {
@@ -149,6 +164,9 @@ bool apply_manual_keys(const config::ApplianceConfig& config, shm::Region& regio
             return false;
         }
     }
+    // Then entries of an earlier config go (a BYPASS among them must not outlive it), then the
+    // BYPASS and DISCARD entries come.
+    remove_stale_policies(config, writer);
     for (const auto& group : config.groups) {
         if (group.action == config::GroupAction::Protect) continue;  // set with its SA above
         const auto action = group.action == config::GroupAction::Bypass

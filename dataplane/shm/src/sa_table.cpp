@@ -399,6 +399,20 @@ bool SaTableWriter::remove_policy(const esp::IpAddress& group,
     return true;
 }
 
+std::vector<SaTableWriter::PolicyKey> SaTableWriter::policies() {
+    std::vector<PolicyKey> out;
+    const SpdEntry* spd = region_.spd();
+    for (uint32_t i = 0; i < region_.header().spd_buckets; ++i) {
+        if (spd[i].tag.load(std::memory_order_relaxed) != kSpdPolicy) continue;
+        PolicyKey key{esp::IpAddress::from_v6(spd[i].group), std::nullopt};
+        if (spd[i].length > 0) {
+            key.source = esp::SourcePrefix{esp::IpAddress::from_v6(spd[i].source), spd[i].length};
+        }
+        out.push_back(key);
+    }
+    return out;
+}
+
 std::vector<uint64_t> SaTableWriter::snapshot() {
     const uint32_t n = region_.geometry().lcores;
     std::vector<uint64_t> epochs(n);

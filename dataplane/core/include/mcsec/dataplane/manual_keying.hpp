@@ -21,6 +21,10 @@ esp::SourcePrefix to_esp(const config::Prefix& prefix);
 // puts a group's policy under the same key.
 std::optional<esp::SourcePrefix> policy_source(const config::Group& group);
 
+// Removes the region's SPD entries that no group of `config` has (left by a previous config
+// in a region that outlived it), so none of them applies to traffic any more.
+void remove_stale_policies(const config::ApplianceConfig& config, shm::SaTableWriter& writer);
+
 // The region geometry a config asks for.
 shm::Geometry region_geometry(const config::ApplianceConfig& config);
 

@@ -63,6 +63,12 @@ class SaTableWriter {
     bool set_policy(const esp::IpAddress& group, const std::optional<esp::SourcePrefix>& source,
                     PolicyAction action, uint32_t outbound_slot = kNoSlot);
     bool remove_policy(const esp::IpAddress& group, const std::optional<esp::SourcePrefix>& source);
+    // Every policy entry's (group, source prefix); nullopt = any source.
+    struct PolicyKey {
+        esp::IpAddress group;
+        std::optional<esp::SourcePrefix> source;
+    };
+    std::vector<PolicyKey> policies();
 
     // Frees retired slots (zeroing their keys) and removed index entries whose grace period
     // has ended. Never blocks; returns how many were freed.
