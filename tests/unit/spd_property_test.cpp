@@ -15,6 +15,7 @@
 #include "mcsec/config/loader.hpp"
 #include "mcsec/dataplane/manual_keying.hpp"
 #include "spd_model.hpp"
+#include "test_packets.hpp"
 
 namespace mcsec::dataplane {
 namespace {
@@ -74,6 +75,50 @@ TEST(SpdProperty, ManualKeyingMatchesTheRfc4301Reference) {
         "by several entries; %lu IPv6\n",
         check.packets, check.protect, check.bypass, check.discard, check.no_entry,
         check.overlapping, check.ipv6);
+}
+
+// The region a config asks for holds every entry it has: 10,000 source prefixes of one group
+// (5,000 /24s and a /32 inside each) and its any-source entry, each found by its own sources.
+TEST(SpdCapacity, TenThousandSourcePrefixesOfOneGroupFit) {
+    std::mt19937_64 rng(1);
+    std::string text = test::random_spd_config(rng, "spdcap", true);  // for its ports etc.
+    text = text.substr(0, text.find("[[groups]]"));
+    text += "[[groups]]\naddress = \"239.9.9.9\"\naction = \"discard\"\n";
+    for (int i = 0; i < 10000; ++i) {
+        const int k = i / 2;
+        text += "[[groups]]\naddress = \"239.9.9.9\"\nsource = \"10." + std::to_string(k / 256) +
+                "." + std::to_string(k % 256) + (i % 2 ? ".77/32" : ".0/24") + "\"\naction = \"" +
+                (i % 2 ? "bypass" : "discard") + "\"\n";
+    }
+    text +=
+        "[[groups]]\naddress = \"239.9.9.8\"\npolicy = \"p\"\n[identity]\npsk_file = \"psk\"\n"
+        "[keying]\nmode = \"manual\"\n[[manual_sas]]\ngroup = \"239.9.9.8\"\nspi = 4096\n"
+        "key_hex = \"000102030405060708090a0b0c0d0e0f10111213\"\n";
+    auto loaded = config::load_config_string(text, "spd-capacity.toml");
+    ASSERT_TRUE(loaded.ok()) << loaded.errors_to_string();
+    const config::ApplianceConfig cfg = std::move(loaded).config();
+    ASSERT_EQ(cfg.groups.size(), 10002u);
+    const std::string instance = "spdcap-" + std::to_string(getpid());
+    shm::Region::remove(instance);
+    std::string error;
+    auto region = shm::Region::create(instance, region_geometry(cfg), error);
+    ASSERT_TRUE(region) << error;
+    shm::SaTableWriter writer(*region);
+    ASSERT_TRUE(apply_manual_keys(cfg, *region, writer, 0, error)) << error;
+    EXPECT_EQ(writer.policies().size(), 10002u);
+    shm::SaTableReader reader(*region);
+    const auto group = test::ip("239.9.9.9");
+    for (int k = 0; k < 5000; ++k) {
+        const std::string prefix = "10." + std::to_string(k / 256) + "." + std::to_string(k % 256);
+        ASSERT_EQ(shm::policy_action(*reader.find_policy(group, test::ip(prefix + ".77"))),
+                  shm::PolicyAction::Bypass)
+            << prefix;
+        ASSERT_EQ(shm::policy_action(*reader.find_policy(group, test::ip(prefix + ".78"))),
+                  shm::PolicyAction::Discard)
+            << prefix;
+    }
+    region.reset();
+    shm::Region::remove(instance);
 }
 
 }  // namespace
