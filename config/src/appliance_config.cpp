@@ -14,10 +14,16 @@ const Policy* ApplianceConfig::find_policy(std::string_view name) const noexcept
     return it == policies.end() ? nullptr : &*it;
 }
 
+std::optional<Prefix> source_selector(const std::optional<Prefix>& source) noexcept {
+    if (!source || source->length() == 0) return std::nullopt;
+    return source->network();
+}
+
 const Group* ApplianceConfig::find_group(const IpAddress& address,
                                          const std::optional<Prefix>& source) const noexcept {
+    const auto selector = source_selector(source);
     const auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& group) {
-        return group.address == address && group.source == source;
+        return group.address == address && source_selector(group.source) == selector;
     });
     return it == groups.end() ? nullptr : &*it;
 }

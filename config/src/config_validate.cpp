@@ -169,13 +169,17 @@ class Validator {
                                        family + " (both must be the same family)");
             }
 
+            // RFC 4301 4.4.1: one entry per selector. A /0 is "any source".
+            const auto selector = source_selector(group.source);
             const auto [first, inserted] =
-                group_by_selector.emplace(std::pair{group.address, group.source}, index);
+                group_by_selector.emplace(std::pair{group.address, selector}, index);
             if (!inserted) {
-                diagnostics_.error(path + ".address",
-                                   "duplicate group " + group.address.to_string() + " with " +
-                                       describe_source(group.source) + " (first defined by " +
-                                       element_path("groups", first->second) + ")");
+                diagnostics_.error(
+                    group.source ? path + ".source" : path + ".address",
+                    "duplicate group " + group.address.to_string() + " with " +
+                        (group.source && !selector ? describe_source(group.source) + " (any source)"
+                                                   : describe_source(selector)) +
+                        " (first defined by " + element_path("groups", first->second) + ")");
             }
 
             if (!group.policy.empty() && loaded(path + ".policy") && policy_names_known_ &&
@@ -251,7 +255,7 @@ class Validator {
                 sa_selectors_known = false;
                 continue;
             }
-            keyed_selectors.emplace(sa.group, sa.source);
+            keyed_selectors.emplace(sa.group, source_selector(sa.source));
             if (!group_selectors_known_) continue;
             const Group* group = config_.find_group(sa.group, sa.source);
             if (group == nullptr) {
@@ -270,7 +274,7 @@ class Validator {
             const Group& group = config_.groups[index];
             const auto path = element_path("groups", index);
             if (group.action != GroupAction::Protect || !loaded(path)) continue;
-            if (!keyed_selectors.contains({group.address, group.source})) {
+            if (!keyed_selectors.contains({group.address, source_selector(group.source)})) {
                 diagnostics_.error(path + ".address",
                                    "group " + group.address.to_string() + " with " +
                                        describe_source(group.source) +

@@ -481,7 +481,7 @@ void Daemon::check_lifetimes(idp::TimePoint now) {
                                             : 0;
         const bool aged = soft_s > 0 && now - *engine.keyed_at >= std::chrono::seconds(soft_s);
         const std::string name = engine.group->address.to_string();
-        const bool used_up = installer_ && installer_->sending_sa_soft_expired(name);
+        const bool used_up = installer_ && installer_->sending_sa_soft_expired(*engine.group);
         if (!aged && !used_up) continue;
         engine.expiry_handled_epoch = epoch;
         if (!engine.keying.is_tm() && !used_up) continue;  // the TM's key ages alike

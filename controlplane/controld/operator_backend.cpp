@@ -137,7 +137,7 @@ Json DaemonOperatorBackend::sas() {
         for (const auto& [group, sas] : installer->snapshot()) {
             const Daemon::GroupEngine* engine = nullptr;
             for (const auto& g : daemon_.groups()) {
-                if (g.group->address.to_string() == group) engine = &g;
+                if (selector_name(*g.group) == group) engine = &g;
             }
             for (const auto& sa : sas.sas) {
                 const bool sending = sas.sending_spi && *sas.sending_spi == sa.spi;

@@ -7,16 +7,10 @@
 
 namespace mcsec::control {
 
-namespace {
-
-std::optional<esp::IpAddress> host_source(const config::Group& group) {
-    if (group.source && group.source->length() == group.source->address().bit_length()) {
-        return dataplane::to_esp(group.source->address());
-    }
-    return std::nullopt;
+std::string selector_name(const config::Group& group) {
+    const auto source = config::source_selector(group.source);
+    return group.address.to_string() + (source ? " from " + source->to_string() : "");
 }
-
-}  // namespace
 
 SaInstaller::SaInstaller(const config::ApplianceConfig& config, shm::Region& region,
                          InstallerDelays delays)
@@ -24,20 +18,33 @@ SaInstaller::SaInstaller(const config::ApplianceConfig& config, shm::Region& reg
 
 bool SaInstaller::start(std::string& error) {
     shm::SaTableReader reader(region_);
+    // Protected entries first, each with no SA until its first key is switched in (it
+    // discards): a BYPASS for a wider prefix of the same group must never carry a protected
+    // source's traffic, not even before the key is agreed. An entry a previous controld left
+    // keeps its SA, so senders go on while this one agrees a new key.
     for (const auto& group : config_.groups) {
+        if (group.action != config::GroupAction::Protect) continue;
         const auto address = dataplane::to_esp(group.address);
-        if (group.action != config::GroupAction::Protect) {
-            const auto action = group.action == config::GroupAction::Bypass
-                                    ? shm::PolicyAction::Bypass
-                                    : shm::PolicyAction::Discard;
-            if (!writer_.set_policy(address, host_source(group), action)) {
-                error = "cannot set the policy of group " + group.address.to_string();
-                return false;
-            }
-            continue;
+        const auto source = dataplane::policy_source(group);
+        if (!reader.find_policy_entry(address, source) &&
+            !writer_.set_policy(address, source, shm::PolicyAction::Protect)) {
+            error = "cannot set the policy of group " + selector_name(group);
+            return false;
         }
-        GroupState& state = groups_[group.address.to_string()];
-        state.group = &group;
+        groups_[selector_name(group)].group = &group;
+    }
+    // Entries of an earlier config go before the BYPASS and DISCARD entries come.
+    dataplane::remove_stale_policies(config_, writer_);
+    for (const auto& group : config_.groups) {
+        if (group.action == config::GroupAction::Protect) continue;
+        const auto action = group.action == config::GroupAction::Bypass
+                                ? shm::PolicyAction::Bypass
+                                : shm::PolicyAction::Discard;
+        if (!writer_.set_policy(dataplane::to_esp(group.address), dataplane::policy_source(group),
+                                action)) {
+            error = "cannot set the policy of group " + selector_name(group);
+            return false;
+        }
     }
     // SAs of a previous run: keep receiving on them until a new epoch replaces them.
     for (uint32_t slot = 0; slot < region_.geometry().sa_slots; ++slot) {
@@ -47,8 +54,13 @@ bool SaInstaller::start(std::string& error) {
             continue;
         }
         const auto red = esp::IpAddress::from_v6(c.red_group);
+        const auto red_source = esp::IpAddress::from_v6(c.red_source);
         for (auto& [name, state] : groups_) {
-            if (dataplane::to_esp(state.group->address) == red) {
+            const auto source = dataplane::policy_source(*state.group);
+            const bool same_source =
+                source ? source->length == c.red_source_length && source->address == red_source
+                       : c.red_source_length == 0;
+            if (dataplane::to_esp(state.group->address) == red && same_source) {
                 state.receiving.push_back({c.spi, slot, c.sender_id, std::nullopt});
             }
         }
@@ -59,7 +71,7 @@ bool SaInstaller::start(std::string& error) {
 bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
                           const config::SecretBytes& key_and_salt, std::uint16_t sender_id,
                           TimePoint now, std::string& error) {
-    const std::string name = group.address.to_string();
+    const std::string name = selector_name(group);
     auto it = groups_.find(name);
     if (it == groups_.end()) {
         error = "group " + name + " is not protected in the config";
@@ -94,8 +106,9 @@ void SaInstaller::run_due(TimePoint now) {
         if (step.kind == Step::Kind::Switch) {
             // A newer epoch may have switched already: never go back to an older SA.
             if (state.receiving.empty() || state.receiving.back().slot != step.sa.slot) continue;
-            writer_.set_policy(dataplane::to_esp(state.group->address), host_source(*state.group),
-                               shm::PolicyAction::Protect, step.sa.slot);
+            writer_.set_policy(dataplane::to_esp(state.group->address),
+                               dataplane::policy_source(*state.group), shm::PolicyAction::Protect,
+                               step.sa.slot);
             state.sending = step.sa;
             // Everything older than the new SA retires after the deactivation delay.
             for (const Installed& old : state.receiving) {
@@ -122,8 +135,8 @@ std::optional<SaInstaller::TimePoint> SaInstaller::next_due() const {
     return steps_.front().due;
 }
 
-bool SaInstaller::sending_sa_soft_expired(const std::string& group) const {
-    const auto it = groups_.find(group);
+bool SaInstaller::sending_sa_soft_expired(const config::Group& group) const {
+    const auto it = groups_.find(selector_name(group));
     if (it == groups_.end() || !it->second.sending) return false;
     const shm::SaRuntime& runtime = region_.runtime(it->second.sending->slot);
     return std::atomic_ref<const uint8_t>(runtime.outbound.soft_expired)

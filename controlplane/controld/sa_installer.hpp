@@ -23,6 +23,10 @@ struct InstallerDelays {
     std::chrono::milliseconds deactivation{2000};
 };
 
+// How the installer names a protected group (one SPD entry): "239.1.1.1" for any source,
+// "239.1.1.1 from 10.1.0.0/24" for a source prefix.
+std::string selector_name(const config::Group& group);
+
 class SaInstaller {
   public:
     using TimePoint = std::chrono::steady_clock::time_point;
@@ -56,11 +60,11 @@ class SaInstaller {
         std::vector<std::uint32_t> receiving_spis;  // every SA accepted inbound
         std::vector<SaView> sas;                    // the same, oldest first
     };
-    std::map<std::string, GroupSas> snapshot() const;  // by group address text
+    std::map<std::string, GroupSas> snapshot() const;  // by selector_name()
 
     // Whether the fast path marked the SA senders of `group` use now as past its soft lifetime
     // (bytes, packets or seconds: the dataplane counts them in the SA's runtime block).
-    bool sending_sa_soft_expired(const std::string& group) const;
+    bool sending_sa_soft_expired(const config::Group& group) const;
 
     // Authentic packets the fast path received on `group`'s SAs with this node's own sender ID
     // (dataplane counter own_sender_id): another appliance sends with the same ID, so both
@@ -90,8 +94,8 @@ class SaInstaller {
     shm::Region& region_;
     shm::SaTableWriter writer_;
     InstallerDelays delays_;
-    std::map<std::string, GroupState> groups_;
-    std::vector<Step> steps_;  // ordered by due time
+    std::map<std::string, GroupState> groups_;  // by selector_name()
+    std::vector<Step> steps_;                   // ordered by due time
 };
 
 }  // namespace mcsec::control

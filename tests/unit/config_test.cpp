@@ -543,6 +543,44 @@ TEST(ConfigGroups, SameAddressWithDifferentSourcesIsAllowed) {
     EXPECT_EQ(result.config().groups[1].source->to_string(), "10.1.0.0/24");
 }
 
+// Issue 11: one group protected from one prefix and bypassed from a wider one is allowed; the
+// same prefix twice is refused (it would be one SPD entry), and so is a /0 beside "any source".
+TEST(ConfigGroups, OverlappingSourcesAreAllowedButTheSameSelectorTwiceIsNot) {
+    const std::string groups =
+        "[[groups]]\naddress = \"239.1.1.1\"\nsource = \"172.16.0.0/12\"\naction = \"bypass\"\n\n"
+        "[[groups]]\naddress = \"239.1.1.1\"\nsource = \"172.16.0.0/12\"\naction = "
+        "\"discard\"\n\n[identity]";
+    auto text = with_replaced(mike_config(), "[identity]", groups);
+    auto error = only_error(load(text));
+    EXPECT_EQ(error.to_string(),
+              "test.toml:34:10: groups[2].source: duplicate group 239.1.1.1 with source "
+              "172.16.0.0/12 (first defined by groups[1])");
+
+    text = with_replaced(mike_config(), "[identity]",
+                         groups.substr(0, groups.find("[[groups]]", 1)) + "[identity]");
+    ASSERT_TRUE(load(text).ok()) << all_errors(load(text));
+
+    text = with_replaced(mike_config(), "[identity]",
+                         "[[groups]]\naddress = \"239.1.1.1\"\nsource = \"0.0.0.0/0\"\n"
+                         "action = \"bypass\"\n\n[identity]");
+    error = only_error(load(text));
+    EXPECT_EQ(error.key_path, "groups[1].source");
+    EXPECT_EQ(error.message,
+              "duplicate group 239.1.1.1 with source 0.0.0.0/0 (any source) (first defined by "
+              "groups[0])");
+}
+
+// A manual SA finds its group by the same selector: a /0 is any source.
+TEST(ConfigGroups, ManualSaOfAGroupWithASlashZeroSource) {
+    const auto text = with_replaced(kValidConfig, "policy = \"gold\"",
+                                    "policy = \"gold\"\nsource = \"0.0.0.0/0\"");
+    const auto result = load(text);
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    const auto& config = result.config();
+    EXPECT_EQ(config.find_group(config.manual_sas[0].group, config.manual_sas[0].source),
+              &config.groups[0]);
+}
+
 TEST(ConfigGroups, PolicyMustExist) {
     const auto text = with_replaced(kValidConfig, "policy = \"gold\"", "policy = \"silver\"");
     const auto error = only_error(load(text));

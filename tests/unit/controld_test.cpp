@@ -3,13 +3,17 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
+#include <random>
 
 #include "key_check_value.hpp"
 #include "mcsec/config/loader.hpp"
 #include "mcsec/dataplane/manual_keying.hpp"
 #include "mcsec/shm/sa_table.hpp"
 #include "sa_installer.hpp"
+#include "spd_model.hpp"
 #include "startup_timestamp.hpp"
 #include "test_packets.hpp"
 
@@ -178,9 +182,9 @@ TEST_F(Installer, SoftExpiryOfTheSendingSaIsSeen) {
     std::string error;
     ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), 7, t0_, error));
     installer_->run_due(t0_ + 100ms);
-    EXPECT_FALSE(installer_->sending_sa_soft_expired("239.1.1.1"));
+    EXPECT_FALSE(installer_->sending_sa_soft_expired(group()));
     region_->runtime(inbound(0x1111)).outbound.soft_expired = 1;  // as the fast path marks it
-    EXPECT_TRUE(installer_->sending_sa_soft_expired("239.1.1.1"));
+    EXPECT_TRUE(installer_->sending_sa_soft_expired(group()));
 }
 
 TEST_F(Installer, OwnSenderIdPacketsOfEveryReceivingSaAreSummed) {
@@ -208,6 +212,113 @@ TEST_F(Installer, ARestartedControldAdoptsAndLaterRetiresThePreviousSas) {
     restarted.run_due(t1 + 500ms);
     EXPECT_EQ(inbound(0x1111), shm::kNoSlot);
     EXPECT_NE(inbound(0x2222), shm::kNoSlot);
+}
+
+// An entry an earlier config left in the region (here a BYPASS wider than nothing the config
+// has) goes when controld starts: only the config's entries apply to traffic.
+TEST_F(Installer, EntriesOfAnEarlierConfigAreRemovedAtStart) {
+    const auto stale_group = test::ip("239.1.1.1");
+    const esp::SourcePrefix stale{test::ip("10.0.0.0"), 104};
+    {
+        shm::SaTableWriter earlier(*region_);
+        ASSERT_TRUE(earlier.set_policy(stale_group, stale, shm::PolicyAction::Bypass));
+        ASSERT_TRUE(
+            earlier.set_policy(test::ip("239.9.9.9"), std::nullopt, shm::PolicyAction::Bypass));
+    }
+    installer_.reset();
+    SaInstaller restarted(config_, *region_, InstallerDelays{100ms, 400ms});
+    std::string error;
+    ASSERT_TRUE(restarted.start(error)) << error;
+    shm::SaTableReader reader(*region_);
+    EXPECT_FALSE(reader.find_policy(test::ip("239.9.9.9"), test::ip("10.1.0.10")));
+    EXPECT_FALSE(reader.find_policy_entry(stale_group, stale));
+    EXPECT_EQ(sending_slot(), shm::kNoSlot);  // the group's own entry: PROTECT, no key yet
+    auto v = reader.find_policy(stale_group, test::ip("10.1.0.10"));
+    ASSERT_TRUE(v);
+    EXPECT_EQ(shm::policy_action(*v), shm::PolicyAction::Protect);
+}
+
+// A restarted controld leaves the entry senders use alone: traffic goes on under the old key
+// until a new epoch switches.
+TEST_F(Installer, ARestartKeepsSendersOnTheAdoptedSa) {
+    std::string error;
+    ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), 7, t0_, error));
+    installer_->run_due(t0_ + 100ms);
+    const uint32_t sending = sending_slot();
+    ASSERT_NE(sending, shm::kNoSlot);
+    installer_.reset();
+    SaInstaller restarted(config_, *region_, InstallerDelays{100ms, 400ms});
+    ASSERT_TRUE(restarted.start(error)) << error;
+    EXPECT_EQ(sending_slot(), sending);
+}
+
+// The property test of spd_property_test.cpp through controld's path: random configs (mike
+// keying), SaInstaller::start(), then a key per protected entry, install() and the switch in
+// run_due(). Before the keys, protected traffic is discarded (never sent in the clear through
+// a wider BYPASS); after, every verdict is the RFC 4301 reference's.
+TEST(SaInstallerProperty, RandomConfigsMatchTheRfc4301Reference) {
+    const uint64_t seed = test::spd_seed(0x5bd12);
+    std::mt19937_64 rng(seed);
+    const std::string instance = "ctldprop-" + std::to_string(getpid());
+    constexpr int kConfigs = 1000;
+    test::SpdCheck before, after;
+    std::string before_where, after_where;
+    for (int c = 0; c < kConfigs; ++c) {
+        const std::string text = test::random_spd_config(rng, instance, false);
+        const std::string where =
+            "seed " + std::to_string(seed) + ", config " + std::to_string(c) + ":\n" + text;
+        auto loaded = config::load_config_string(text, "controld-property.toml");
+        ASSERT_TRUE(loaded.ok()) << where << loaded.errors_to_string();
+        const config::ApplianceConfig cfg = std::move(loaded).config();
+        shm::Region::remove(instance);
+        std::string error;
+        auto region = shm::Region::create(instance, dataplane::region_geometry(cfg), error);
+        ASSERT_TRUE(region) << error;
+        const auto packets = test::random_red_packets(rng, cfg, 64);
+        {
+            SaInstaller installer(cfg, *region, InstallerDelays{100ms, 400ms});
+            ASSERT_TRUE(installer.start(error)) << where << error;
+            test::check_outbound_verdicts(
+                cfg, *region, packets,
+                [](const config::Group&) { return std::optional<uint32_t>(); }, before);
+            if (before.wrong > 0 && before_where.empty()) before_where = where;
+
+            // Keys in a random order; senders switch at once (all due at the same time).
+            std::vector<const config::Group*> protect;
+            for (const auto& g : cfg.groups) {
+                if (g.action == config::GroupAction::Protect) protect.push_back(&g);
+            }
+            std::shuffle(protect.begin(), protect.end(), rng);
+            std::map<const config::Group*, uint32_t> spi_of;
+            const auto t0 = std::chrono::steady_clock::now();
+            uint32_t spi = 0x2000;
+            for (const config::Group* g : protect) {
+                ASSERT_TRUE(
+                    installer.install(*g, spi, key(static_cast<uint8_t>(spi)), 1, t0, error))
+                    << where << error;
+                spi_of[g] = spi++;
+            }
+            installer.run_due(t0 + 100ms);
+            test::check_outbound_verdicts(
+                cfg, *region, packets,
+                [&](const config::Group& g) -> std::optional<uint32_t> {
+                    const auto it = spi_of.find(&g);
+                    if (it == spi_of.end()) return std::nullopt;
+                    return it->second;
+                },
+                after);
+            if (after.wrong > 0 && after_where.empty()) after_where = where;
+        }
+        region.reset();
+        shm::Region::remove(instance);
+    }
+    EXPECT_EQ(before.plaintext, 0u) << before_where << before.first_plaintext;
+    EXPECT_EQ(before.wrong, 0u) << before_where << before.first_failure;
+    EXPECT_EQ(after.plaintext, 0u) << after_where << after.first_plaintext;
+    EXPECT_EQ(after.wrong, 0u) << after_where << after.first_failure;
+    EXPECT_GT(after.protect, 5000u);
+    EXPECT_GT(after.bypass, 5000u);
+    EXPECT_GT(after.overlapping, 5000u);
 }
 
 TEST(StartupTimestamp, GrowsAcrossRestartsEvenWhenTheClockStepsBack) {

@@ -144,7 +144,8 @@ TEST_F(Shm, PoliciesSourceSpecificWinsAndSwitchIsAtomic) {
     const auto group = test::ip("239.1.1.1");
     EXPECT_FALSE(reader.find_policy(group, test::ip("10.0.0.1")));
     ASSERT_TRUE(writer.set_policy(group, std::nullopt, PolicyAction::Protect, 5));
-    ASSERT_TRUE(writer.set_policy(group, test::ip("10.9.9.9"), PolicyAction::Discard));
+    const esp::SourcePrefix host{test::ip("10.9.9.9"), 128};
+    ASSERT_TRUE(writer.set_policy(group, host, PolicyAction::Discard));
     auto any = reader.find_policy(group, test::ip("10.0.0.1"));
     ASSERT_TRUE(any);
     EXPECT_EQ(policy_action(*any), PolicyAction::Protect);
@@ -153,11 +154,151 @@ TEST_F(Shm, PoliciesSourceSpecificWinsAndSwitchIsAtomic) {
               PolicyAction::Discard);
     ASSERT_TRUE(writer.set_policy(group, std::nullopt, PolicyAction::Protect, 6));  // rollover
     EXPECT_EQ(policy_slot(*reader.find_policy(group, test::ip("10.0.0.1"))), 6u);
-    ASSERT_TRUE(writer.remove_policy(group, test::ip("10.9.9.9")));
+    ASSERT_TRUE(writer.remove_policy(group, host));
     EXPECT_EQ(policy_action(*reader.find_policy(group, test::ip("10.9.9.9"))),
               PolicyAction::Protect);
     ASSERT_TRUE(writer.remove_policy(group, std::nullopt));
     EXPECT_FALSE(reader.find_policy(group, test::ip("10.0.0.1")));
+}
+
+// RFC 4301 4.4.1: the longest source prefix that holds the source decides; no entry, no
+// policy. Prefix lengths count bits of the 16-byte form (IPv4 /24 = 120).
+TEST_F(Shm, LongestSourcePrefixWins) {
+    SaTableWriter writer(*region_);
+    SaTableReader reader(*region_);
+    const auto group = test::ip("239.1.1.1");
+    const auto action = [&](const char* source) {
+        const auto v = reader.find_policy(group, test::ip(source));
+        return v ? static_cast<int>(policy_action(*v)) : -1;
+    };
+    const int discard = 0, bypass = 1, protect = 2;
+    ASSERT_TRUE(writer.set_policy(group, esp::SourcePrefix{test::ip("172.16.0.0"), 108},
+                                  PolicyAction::Bypass));  // 172.16.0.0/12
+    EXPECT_EQ(action("172.31.255.255"), bypass);
+    EXPECT_EQ(action("172.32.0.0"), -1);  // no entry: the caller discards
+    ASSERT_TRUE(writer.set_policy(group, esp::SourcePrefix{test::ip("172.16.10.0"), 120},
+                                  PolicyAction::Protect, 3));  // 172.16.10.0/24
+    ASSERT_TRUE(writer.set_policy(group, esp::SourcePrefix{test::ip("172.16.10.128"), 128},
+                                  PolicyAction::Discard));  // one host
+    ASSERT_TRUE(writer.set_policy(group, std::nullopt, PolicyAction::Discard));
+    EXPECT_EQ(action("172.16.10.10"), protect);
+    EXPECT_EQ(policy_slot(*reader.find_policy(group, test::ip("172.16.10.10"))), 3u);
+    EXPECT_EQ(action("172.16.10.128"), discard);
+    EXPECT_EQ(action("172.16.11.1"), bypass);
+    EXPECT_EQ(action("10.0.0.1"), discard);  // the any-source entry
+    EXPECT_FALSE(reader.find_policy(test::ip("239.1.1.2"), test::ip("172.16.10.10")));
+
+    // Removing the /24 uncovers the /12; removing the rest leaves nothing.
+    ASSERT_TRUE(writer.remove_policy(group, esp::SourcePrefix{test::ip("172.16.10.0"), 120}));
+    EXPECT_EQ(action("172.16.10.10"), bypass);
+    EXPECT_FALSE(writer.remove_policy(group, esp::SourcePrefix{test::ip("172.16.10.0"), 120}));
+    ASSERT_TRUE(writer.remove_policy(group, std::nullopt));
+    EXPECT_EQ(action("10.0.0.1"), -1);
+    ASSERT_TRUE(writer.remove_policy(group, esp::SourcePrefix{test::ip("172.16.0.0"), 108}));
+    ASSERT_TRUE(writer.remove_policy(group, esp::SourcePrefix{test::ip("172.16.10.128"), 128}));
+    EXPECT_EQ(action("172.16.10.128"), -1);
+    // Four entries and the group's record wait for their grace period, then are reusable.
+    EXPECT_EQ(writer.pending(), 5u);
+    EXPECT_TRUE(writer.synchronize(std::chrono::milliseconds(100)));
+    ASSERT_TRUE(writer.set_policy(group, std::nullopt, PolicyAction::Bypass));
+    EXPECT_EQ(action("10.0.0.1"), bypass);
+}
+
+TEST_F(Shm, PolicySelectorsAreMaskedAndIpv6Works) {
+    SaTableWriter writer(*region_);
+    SaTableReader reader(*region_);
+    const auto group = test::ip("ff3e::1:1");
+    // Host bits past the length are not part of the key.
+    ASSERT_TRUE(writer.set_policy(group, esp::SourcePrefix{test::ip("2001:db8:1::99"), 48},
+                                  PolicyAction::Bypass));
+    EXPECT_TRUE(reader.find_policy_entry(group, esp::SourcePrefix{test::ip("2001:db8:1::"), 48}));
+    EXPECT_EQ(policy_action(*reader.find_policy(group, test::ip("2001:db8:1:ffff::1"))),
+              PolicyAction::Bypass);
+    EXPECT_FALSE(reader.find_policy(group, test::ip("2001:db8:2::1")));
+    // A /0 is the any-source entry; lengths past 128 are refused.
+    ASSERT_TRUE(writer.set_policy(group, esp::SourcePrefix{test::ip("2001:db8::1"), 0},
+                                  PolicyAction::Discard));
+    EXPECT_TRUE(reader.find_policy_entry(group, std::nullopt));
+    EXPECT_EQ(policy_action(*reader.find_policy(group, test::ip("2001:db8:2::1"))),
+              PolicyAction::Discard);
+    EXPECT_FALSE(writer.set_policy(group, esp::SourcePrefix{test::ip("2001:db8::1"), 129},
+                                   PolicyAction::Bypass));
+    // Odd lengths, both halves of the address.
+    ASSERT_TRUE(writer.set_policy(group, esp::SourcePrefix{test::ip("2001:db8:1:0:8000::"), 65},
+                                  PolicyAction::Protect, 9));
+    EXPECT_EQ(policy_slot(*reader.find_policy(group, test::ip("2001:db8:1:0:ffff::1"))), 9u);
+    EXPECT_EQ(policy_action(*reader.find_policy(group, test::ip("2001:db8:1:0:7fff::1"))),
+              PolicyAction::Bypass);
+}
+
+// A restarted writer counts the entries of every group and length again, so it clears a
+// length (and removes the record) exactly when the last entry goes, never earlier.
+TEST_F(Shm, RestartedWriterKeepsTheLengthsOfEveryGroup) {
+    const auto group = test::ip("239.1.1.1");
+    const esp::SourcePrefix a{test::ip("10.1.0.0"), 120}, b{test::ip("10.2.0.0"), 120};
+    {
+        SaTableWriter writer(*region_);
+        ASSERT_TRUE(writer.set_policy(group, a, PolicyAction::Bypass));
+        ASSERT_TRUE(writer.set_policy(group, b, PolicyAction::Protect, 1));
+    }
+    SaTableWriter writer(*region_);
+    SaTableReader reader(*region_);
+    ASSERT_TRUE(writer.remove_policy(group, a));
+    EXPECT_EQ(policy_action(*reader.find_policy(group, test::ip("10.2.0.7"))),
+              PolicyAction::Protect);
+    EXPECT_FALSE(reader.find_policy(group, test::ip("10.1.0.7")));
+    ASSERT_TRUE(writer.remove_policy(group, b));
+    EXPECT_FALSE(reader.find_policy(group, test::ip("10.2.0.7")));
+    EXPECT_EQ(writer.pending(), 3u);  // two entries and the record
+}
+
+// Lookups racing with a writer that adds and removes other entries of the same group (some of
+// the same length) never miss the one entry that holds the looked-up source.
+TEST_F(Shm, LookupsNeverMissAnEntryWhileOthersComeAndGo) {
+    region_->header().dataplane_pid.store(getpid());
+    const auto group = test::ip("239.1.1.1");
+    SaTableWriter writer(*region_);
+    ASSERT_TRUE(writer.set_policy(group, esp::SourcePrefix{test::ip("10.1.1.0"), 120},
+                                  PolicyAction::Protect, 7));
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> lookups{0}, wrong{0};
+    std::thread reader_thread([&] {
+        SaTableReader reader(*region_);
+        reader.set_online(0, true);
+        const auto source = test::ip("10.1.1.9");
+        while (!stop.load(std::memory_order_relaxed)) {
+            const auto v = reader.find_policy(group, source);
+            if (!v || policy_action(*v) != PolicyAction::Protect || policy_slot(*v) != 7) ++wrong;
+            ++lookups;
+            reader.quiescent(0);
+        }
+        reader.set_online(0, false);
+    });
+    while (lookups.load() == 0) std::this_thread::yield();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (uint32_t round = 0;
+         (round < 3000 || lookups.load() < 100000) && std::chrono::steady_clock::now() < deadline;
+         ++round) {
+        // Same length (/24) elsewhere, shorter ones that do not hold the source, a longer one
+        // beside it: every bit the lookup depends on flips on and off around it.
+        const uint8_t octet = static_cast<uint8_t>(round % 200 + 2);
+        const uint8_t other[4] = {10, 1, octet, 0};
+        const uint8_t wide[4] = {10, static_cast<uint8_t>(round % 50 + 2), 0, 0};
+        const uint8_t near[4] = {10, 1, 1, static_cast<uint8_t>(128 + round % 100)};
+        const esp::SourcePrefix p1{esp::IpAddress::from_v4(other), 120},
+            p2{esp::IpAddress::from_v4(wide), 112}, p3{esp::IpAddress::from_v4(near), 128};
+        ASSERT_TRUE(writer.set_policy(group, p1, PolicyAction::Bypass));
+        ASSERT_TRUE(writer.set_policy(group, p2, PolicyAction::Discard));
+        ASSERT_TRUE(writer.set_policy(group, p3, PolicyAction::Bypass));
+        ASSERT_TRUE(writer.remove_policy(group, p1));
+        ASSERT_TRUE(writer.remove_policy(group, p2));
+        ASSERT_TRUE(writer.remove_policy(group, p3));
+        ASSERT_TRUE(writer.synchronize(std::chrono::seconds(5)));
+    }
+    stop = true;
+    reader_thread.join();
+    EXPECT_GT(lookups.load(), 10000u);
+    EXPECT_EQ(wrong.load(), 0u);
 }
 
 TEST_F(Shm, TableFullAndGeometryLimitsAreErrors) {

@@ -67,10 +67,7 @@ int sa_command(const Args& args) {
     if (manual.spi < 256) return usage("--spi must be >= 256");
     const esp::IpAddress tunnel = dataplane::to_esp(g->black_group.value_or(g->address));
     const esp::IpAddress red = dataplane::to_esp(g->address);
-    const std::optional<esp::IpAddress> host_source =
-        (g->source && g->source->length() == g->source->address().bit_length())
-            ? std::optional<esp::IpAddress>(dataplane::to_esp(g->source->address()))
-            : std::nullopt;
+    const auto source = dataplane::policy_source(*g);
 
     shm::SaTableWriter writer(*region);
     shm::SaTableReader reader(*region);
@@ -105,7 +102,7 @@ int sa_command(const Args& args) {
         return 1;
     }
     if (verb == "switch") {
-        if (!writer.set_policy(red, host_source, shm::PolicyAction::Protect, slot)) {
+        if (!writer.set_policy(red, source, shm::PolicyAction::Protect, slot)) {
             std::cerr << "mcsecctl sa switch: SPD full\n";
             return 1;
         }

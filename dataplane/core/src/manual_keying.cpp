@@ -1,6 +1,8 @@
 #include "mcsec/dataplane/manual_keying.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <set>
 
 namespace mcsec::dataplane {
 
@@ -15,10 +17,35 @@ esp::SourcePrefix to_esp(const config::Prefix& prefix) {
     return {to_esp(prefix.address()), static_cast<uint8_t>(offset + prefix.length())};
 }
 
+std::optional<esp::SourcePrefix> policy_source(const config::Group& group) {
+    if (!group.source || group.source->length() == 0) return std::nullopt;
+    return to_esp(*group.source);
+}
+
+void remove_stale_policies(const config::ApplianceConfig& config, shm::SaTableWriter& writer) {
+    for (const auto& key : writer.policies()) {
+        const bool configured =
+            std::any_of(config.groups.begin(), config.groups.end(), [&](const config::Group& g) {
+                const auto source = policy_source(g);
+                return to_esp(g.address) == key.group &&
+                       source.has_value() == key.source.has_value() &&
+                       (!source || (source->length == key.source->length &&
+                                    source->address == key.source->address));
+            });
+        if (!configured) writer.remove_policy(key.group, key.source);
+    }
+}
+
 shm::Geometry region_geometry(const config::ApplianceConfig& config) {
     shm::Geometry g;
     g.sa_slots = config.dataplane.sa_slots;
-    g.spd_entries = std::max<uint32_t>(64, static_cast<uint32_t>(config.groups.size()) * 2);
+    // One SPD entry per config group plus one record per group address, twice over so removed
+    // entries waiting for their grace period never fill it (the index has twice as many
+    // buckets again).
+    std::set<config::IpAddress> addresses;
+    for (const auto& group : config.groups) addresses.insert(group.address);
+    g.spd_entries = std::max<uint32_t>(
+        64, static_cast<uint32_t>((config.groups.size() + addresses.size()) * 2));
     g.max_senders = config.dataplane.max_senders;
     g.replay_window = esp::kMinReplayWindow;
     for (const auto& policy : config.policies) {
@@ -38,13 +65,6 @@ std::optional<esp::IpAddress> black_address(const config::ApplianceConfig& confi
         for (const auto& prefix : port.addresses) {
             if (prefix.address().family() == family) return to_esp(prefix.address());
         }
-    }
-    return std::nullopt;
-}
-
-std::optional<esp::IpAddress> host_source(const std::optional<config::Prefix>& source) {
-    if (source && source->length() == source->address().bit_length()) {
-        return to_esp(source->address());
     }
     return std::nullopt;
 }
@@ -91,7 +111,7 @@ std::optional<shm::SaSpec> manual_sa_spec(const config::ApplianceConfig& config,
     spec.tunnel_source = *source;
     spec.tunnel_destination = to_esp(tunnel);
     spec.red_group = to_esp(group->address);
-    if (group->source) spec.red_source = to_esp(*group->source);
+    spec.red_source = policy_source(*group);
     spec.lifetime = {policy->lifetime.seconds.soft, policy->lifetime.seconds.hard,
                      policy->lifetime.bytes.soft,   policy->lifetime.bytes.hard,
                      policy->lifetime.packets.soft, policy->lifetime.packets.hard};
@@ -126,18 +146,33 @@ bool apply_manual_keys(const config::ApplianceConfig& config, shm::Region& regio
             slot = *added;
         }
         const config::Group* group = config.find_group(manual.group, manual.source);
-        if (!writer.set_policy(to_esp(group->address), host_source(group->source),
+        if (!writer.set_policy(to_esp(group->address), policy_source(*group),
                                shm::PolicyAction::Protect, slot)) {
             error = "SPD full";
             return false;
         }
     }
+    // Every protected entry is in before any BYPASS one, so a BYPASS for a wider prefix never
+    // covers a protected source while this runs. A protected group without an SA (the config
+    // check refuses one) still gets its entry: it discards rather than fall to a wider one.
+    for (const auto& group : config.groups) {
+        if (group.action != config::GroupAction::Protect) continue;
+        const auto address = to_esp(group.address);
+        if (reader.find_policy_entry(address, policy_source(group))) continue;
+        if (!writer.set_policy(address, policy_source(group), shm::PolicyAction::Protect)) {
+            error = "SPD full";
+            return false;
+        }
+    }
+    // Then entries of an earlier config go (a BYPASS among them must not outlive it), then the
+    // BYPASS and DISCARD entries come.
+    remove_stale_policies(config, writer);
     for (const auto& group : config.groups) {
         if (group.action == config::GroupAction::Protect) continue;  // set with its SA above
         const auto action = group.action == config::GroupAction::Bypass
                                 ? shm::PolicyAction::Bypass
                                 : shm::PolicyAction::Discard;
-        if (!writer.set_policy(to_esp(group.address), host_source(group.source), action)) {
+        if (!writer.set_policy(to_esp(group.address), policy_source(group), action)) {
             error = "SPD full";
             return false;
         }

@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -19,13 +21,62 @@ uint32_t sad_hash(uint32_t spi, const uint8_t* destination) {
     return static_cast<uint32_t>(((uint64_t{spi} ^ low) * 0x9e3779b97f4a7c15ULL) >> 32);
 }
 
-uint32_t spd_hash(const uint8_t* group, const uint8_t* source, bool any_source) {
-    uint64_t g[2], s[2];
-    std::memcpy(g, group, 16);
-    std::memcpy(s, source, 16);
-    uint64_t h = g[0] ^ (g[1] * 0x9e3779b97f4a7c15ULL);
-    if (!any_source) h ^= (s[0] * 0xc2b2ae3d27d4eb4fULL) ^ (s[1] * 0x165667b19e3779f9ULL);
-    return static_cast<uint32_t>((h * 0x9e3779b97f4a7c15ULL) >> 32);
+// SPD keys: (kind, group, source masked to its length, length). The group record's key is
+// the group alone (source zero, length kRecordLength, which no policy entry has).
+constexpr uint8_t kRecordLength = 0xff;
+
+uint32_t spd_hash(const esp::IpAddress& group, const esp::IpAddress& source, uint8_t length) {
+    uint64_t h = group.high_half() * 0x9e3779b97f4a7c15ULL ^ group.low_half();
+    h = (h ^ source.high_half()) * 0xc2b2ae3d27d4eb4fULL;
+    h = (h ^ source.low_half() ^ length) * 0x165667b19e3779f9ULL;
+    return static_cast<uint32_t>((h ^ h >> 29) * 0x9e3779b97f4a7c15ULL >> 32);
+}
+
+// The 16-byte address with every bit past `length` cleared.
+esp::IpAddress masked(const esp::IpAddress& a, unsigned length) {
+    // Masks in network order, then in the byte order of an 8-byte load.
+    auto half_mask = [](unsigned bits) -> uint64_t {
+        const uint64_t m = bits == 0 ? 0 : bits >= 64 ? ~uint64_t{0} : ~uint64_t{0} << (64 - bits);
+        return std::endian::native == std::endian::little ? __builtin_bswap64(m) : m;
+    };
+    const uint64_t high = a.high_half() & half_mask(length);
+    const uint64_t low = a.low_half() & half_mask(length > 64 ? length - 64 : 0);
+    esp::IpAddress out;
+    std::memcpy(out.bytes.data(), &high, 8);
+    std::memcpy(out.bytes.data() + 8, &low, 8);
+    return out;
+}
+
+// The word and bit of a prefix length in a group record (layout.hpp).
+std::atomic<uint64_t>& length_word(SpdEntry& record, unsigned length, uint64_t& bit) {
+    if (length == 0) {
+        bit = 1;
+        return record.value;
+    }
+    if (length > 64) {
+        bit = uint64_t{1} << (kMaxPrefixLength - length);
+        return record.lengths[0];
+    }
+    bit = uint64_t{1} << (64 - length);
+    return record.lengths[1];
+}
+
+struct Selector {
+    esp::IpAddress source;  // masked
+    uint8_t length = 0;
+};
+
+std::optional<Selector> selector_of(const std::optional<esp::SourcePrefix>& source) {
+    if (!source || source->length == 0) return Selector{};
+    if (source->length > kMaxPrefixLength) return std::nullopt;
+    return Selector{masked(source->address, source->length), source->length};
+}
+
+bool same_key(const SpdEntry& e, uint32_t kind, const esp::IpAddress& group,
+              const esp::IpAddress& source, uint8_t length) {
+    if (std::memcmp(e.group, group.bytes.data(), 16) != 0) return false;
+    return kind == kSpdGroup ||
+           (e.length == length && std::memcmp(e.source, source.bytes.data(), 16) == 0);
 }
 
 bool dataplane_alive(const RegionHeader& h) {
@@ -82,6 +133,48 @@ SaTableWriter::SaTableWriter(Region& region) : region_(region) {
     for (uint32_t i = 0; i < h.spd_buckets; ++i) {
         if (region_.spd()[i].tag.load(std::memory_order_relaxed) == kTombstone) {
             pending_.push_back({Pending::Kind::SpdEntry, i, now});
+        }
+    }
+    rebuild_spd_bookkeeping();
+}
+
+void SaTableWriter::rebuild_spd_bookkeeping() {
+    // Count the policy entries per group and length, then make every group record say
+    // exactly that: a predecessor that died between two steps of set_policy or remove_policy
+    // may have left a bit set with no entry (harmless, cleared here) or a record without
+    // entries; a bit missing for an entry cannot happen (bits are set first), but is set here.
+    const uint32_t buckets = region_.header().spd_buckets;
+    SpdEntry* spd = region_.spd();
+    for (uint32_t i = 0; i < buckets; ++i) {
+        if (spd[i].tag.load(std::memory_order_relaxed) != kSpdPolicy) continue;
+        std::array<uint8_t, 16> group;
+        std::memcpy(group.data(), spd[i].group, 16);
+        auto [it, inserted] = spd_lengths_.try_emplace(group);
+        if (inserted) it->second.fill(0);
+        ++it->second[spd[i].length];
+    }
+    for (const auto& [bytes, counts] : spd_lengths_) {
+        SpdEntry* record = group_record(esp::IpAddress::from_v6(bytes.data()), true);
+        if (record == nullptr) continue;  // index full: lookups of this group find nothing
+        for (unsigned length = 0; length <= kMaxPrefixLength; ++length) {
+            uint64_t bit;
+            std::atomic<uint64_t>& word = length_word(*record, length, bit);
+            if (counts[length] > 0) word.fetch_or(bit, std::memory_order_release);
+        }
+    }
+    for (uint32_t i = 0; i < buckets; ++i) {
+        if (spd[i].tag.load(std::memory_order_relaxed) != kSpdGroup) continue;
+        std::array<uint8_t, 16> group;
+        std::memcpy(group.data(), spd[i].group, 16);
+        const auto it = spd_lengths_.find(group);
+        if (it == spd_lengths_.end()) {
+            remove_spd_entry(spd[i]);
+            continue;
+        }
+        for (unsigned length = 0; length <= kMaxPrefixLength; ++length) {
+            uint64_t bit;
+            std::atomic<uint64_t>& word = length_word(spd[i], length, bit);
+            if (it->second[length] == 0) word.fetch_and(~bit, std::memory_order_release);
         }
     }
 }
@@ -198,22 +291,20 @@ bool SaTableWriter::retire_sa(uint32_t slot) {
     return true;
 }
 
-SaTableWriter::SpdProbe SaTableWriter::probe_spd(const esp::IpAddress& group,
-                                                 const std::optional<esp::IpAddress>& source) {
-    // One walk of the probe sequence finds the entry for (group, source) if there is one, and
-    // the first entry a new one could take (empty or reusable) otherwise.
+SaTableWriter::SpdProbe SaTableWriter::probe_spd(uint32_t kind, const esp::IpAddress& group,
+                                                 const esp::IpAddress& source, uint8_t length) {
+    // One walk of the probe sequence finds the entry with this key if there is one, and the
+    // first entry a new one could take (empty or reusable) otherwise.
     SpdProbe probe;
-    const esp::IpAddress src = source.value_or(esp::IpAddress{});
-    const bool any = !source.has_value();
     const uint32_t mask = region_.header().spd_buckets - 1;
-    for (uint32_t i = spd_hash(group.bytes.data(), src.bytes.data(), any) & mask, n = 0; n <= mask;
+    const uint8_t hashed_length = kind == kSpdGroup ? kRecordLength : length;
+    for (uint32_t i = spd_hash(group, source, hashed_length) & mask, n = 0; n <= mask;
          i = (i + 1) & mask, ++n) {
         SpdEntry& e = region_.spd()[i];
         const uint32_t tag = e.tag.load(std::memory_order_relaxed);
         if ((tag == 0 || tag == kReusable) && probe.free == nullptr) probe.free = &e;
         if (tag == 0) break;
-        if (tag == 1 && e.any_source == any && std::memcmp(e.group, group.bytes.data(), 16) == 0 &&
-            (any || std::memcmp(e.source, src.bytes.data(), 16) == 0)) {
+        if (tag == kind && same_key(e, kind, group, source, length)) {
             probe.match = &e;
             break;
         }
@@ -221,37 +312,105 @@ SaTableWriter::SpdProbe SaTableWriter::probe_spd(const esp::IpAddress& group,
     return probe;
 }
 
+SpdEntry* SaTableWriter::group_record(const esp::IpAddress& group, bool create) {
+    const SpdProbe probe = probe_spd(kSpdGroup, group, esp::IpAddress{}, 0);
+    if (probe.match != nullptr || !create || probe.free == nullptr) return probe.match;
+    // A record with no lengths yet: readers that find it probe nothing.
+    SpdEntry& r = *probe.free;
+    r.length = 0;
+    std::memcpy(r.group, group.bytes.data(), 16);
+    std::memset(r.source, 0, 16);
+    r.value.store(0, std::memory_order_relaxed);
+    r.lengths[0].store(0, std::memory_order_relaxed);
+    r.lengths[1].store(0, std::memory_order_relaxed);
+    r.tag.store(kSpdGroup, std::memory_order_release);
+    return &r;
+}
+
+void SaTableWriter::remove_spd_entry(SpdEntry& entry) {
+    entry.tag.store(kTombstone, std::memory_order_release);
+    pending_.push_back(
+        {Pending::Kind::SpdEntry, static_cast<uint32_t>(&entry - region_.spd()), snapshot()});
+}
+
 bool SaTableWriter::set_policy(const esp::IpAddress& group,
-                               const std::optional<esp::IpAddress>& source, PolicyAction action,
+                               const std::optional<esp::SourcePrefix>& source, PolicyAction action,
                                uint32_t outbound_slot) {
+    const auto selector = selector_of(source);
+    if (!selector) return false;
     const uint64_t value = pack_policy(action, outbound_slot);
-    const SpdProbe probe = probe_spd(group, source);
-    if (probe.match != nullptr) {
-        probe.match->value.store(value, std::memory_order_release);  // the atomic switch
-    } else if (probe.free != nullptr) {
-        SpdEntry& e = *probe.free;
-        const esp::IpAddress src = source.value_or(esp::IpAddress{});
-        e.any_source = !source.has_value();
-        std::memcpy(e.group, group.bytes.data(), 16);
-        std::memcpy(e.source, src.bytes.data(), 16);
-        e.value.store(value, std::memory_order_relaxed);
-        e.tag.store(1, std::memory_order_release);
-    } else {
-        return false;  // index full
+    if (SpdEntry* e = probe_spd(kSpdPolicy, group, selector->source, selector->length).match) {
+        e->value.store(value, std::memory_order_release);  // the atomic switch
+        publish();
+        return true;
     }
+    std::array<uint8_t, 16> key;
+    std::memcpy(key.data(), group.bytes.data(), 16);
+    auto [counts, first] = spd_lengths_.try_emplace(key);
+    if (first) counts->second.fill(0);
+    SpdEntry* record = group_record(group, true);
+    // Probed after the record went in: it may have taken the bucket the entry would have had.
+    SpdEntry* e =
+        record ? probe_spd(kSpdPolicy, group, selector->source, selector->length).free : nullptr;
+    if (e == nullptr) {  // index full
+        if (first) {
+            if (record != nullptr) remove_spd_entry(*record);
+            spd_lengths_.erase(counts);
+        }
+        return false;
+    }
+    // The length first, then the entry: a reader that can see the entry probes its length.
+    uint64_t bit;
+    length_word(*record, selector->length, bit).fetch_or(bit, std::memory_order_release);
+    ++counts->second[selector->length];
+    e->length = selector->length;
+    std::memcpy(e->group, group.bytes.data(), 16);
+    std::memcpy(e->source, selector->source.bytes.data(), 16);
+    e->value.store(value, std::memory_order_relaxed);
+    e->tag.store(kSpdPolicy, std::memory_order_release);
     publish();
     return true;
 }
 
 bool SaTableWriter::remove_policy(const esp::IpAddress& group,
-                                  const std::optional<esp::IpAddress>& source) {
-    SpdEntry* e = probe_spd(group, source).match;
+                                  const std::optional<esp::SourcePrefix>& source) {
+    const auto selector = selector_of(source);
+    if (!selector) return false;
+    SpdEntry* e = probe_spd(kSpdPolicy, group, selector->source, selector->length).match;
     if (e == nullptr) return false;
-    e->tag.store(kTombstone, std::memory_order_release);
-    pending_.push_back(
-        {Pending::Kind::SpdEntry, static_cast<uint32_t>(e - region_.spd()), snapshot()});
+    remove_spd_entry(*e);
+    // The entry first, then its length (once no entry of that length is left), then the
+    // record (once the group has no entry left).
+    std::array<uint8_t, 16> key;
+    std::memcpy(key.data(), group.bytes.data(), 16);
+    const auto counts = spd_lengths_.find(key);
+    SpdEntry* record = group_record(group, false);
+    if (counts != spd_lengths_.end() && --counts->second[selector->length] == 0 &&
+        record != nullptr) {
+        uint64_t bit;
+        length_word(*record, selector->length, bit).fetch_and(~bit, std::memory_order_release);
+    }
+    if (counts != spd_lengths_.end() && std::all_of(counts->second.begin(), counts->second.end(),
+                                                    [](uint32_t n) { return n == 0; })) {
+        spd_lengths_.erase(counts);
+        if (record != nullptr) remove_spd_entry(*record);
+    }
     publish();
     return true;
+}
+
+std::vector<SaTableWriter::PolicyKey> SaTableWriter::policies() {
+    std::vector<PolicyKey> out;
+    const SpdEntry* spd = region_.spd();
+    for (uint32_t i = 0; i < region_.header().spd_buckets; ++i) {
+        if (spd[i].tag.load(std::memory_order_relaxed) != kSpdPolicy) continue;
+        PolicyKey key{esp::IpAddress::from_v6(spd[i].group), std::nullopt};
+        if (spd[i].length > 0) {
+            key.source = esp::SourcePrefix{esp::IpAddress::from_v6(spd[i].source), spd[i].length};
+        }
+        out.push_back(key);
+    }
+    return out;
 }
 
 std::vector<uint64_t> SaTableWriter::snapshot() {
@@ -331,31 +490,50 @@ uint32_t SaTableReader::find_inbound(uint32_t spi, const esp::IpAddress& destina
     return kNoSlot;
 }
 
-std::optional<uint64_t> SaTableReader::find_spd(const esp::IpAddress& group,
-                                                const esp::IpAddress& source,
-                                                bool any_source) const {
+const SpdEntry* SaTableReader::find_spd(uint32_t kind, const esp::IpAddress& group,
+                                        const esp::IpAddress& source, uint8_t length) const {
     const uint32_t mask = header_.spd_buckets - 1;
     const SpdEntry* spd = region_.spd();
-    static const esp::IpAddress kAny{};
-    const esp::IpAddress& src = any_source ? kAny : source;
-    for (uint32_t i = spd_hash(group.bytes.data(), src.bytes.data(), any_source) & mask, n = 0;
-         n <= mask; i = (i + 1) & mask, ++n) {
+    const uint8_t hashed_length = kind == kSpdGroup ? kRecordLength : length;
+    for (uint32_t i = spd_hash(group, source, hashed_length) & mask, n = 0; n <= mask;
+         i = (i + 1) & mask, ++n) {
         const uint32_t tag = spd[i].tag.load(std::memory_order_acquire);
-        if (tag == 0) return std::nullopt;
-        if (tag != 1) continue;
-        if (spd[i].any_source == any_source &&
-            std::memcmp(spd[i].group, group.bytes.data(), 16) == 0 &&
-            (any_source || std::memcmp(spd[i].source, source.bytes.data(), 16) == 0)) {
-            return spd[i].value.load(std::memory_order_acquire);
+        if (tag == 0) return nullptr;
+        if (tag == kind && same_key(spd[i], kind, group, source, length)) return &spd[i];
+    }
+    return nullptr;
+}
+
+std::optional<uint64_t> SaTableReader::find_policy(const esp::IpAddress& group,
+                                                   const esp::IpAddress& source) const {
+    const SpdEntry* record = find_spd(kSpdGroup, group, esp::IpAddress{}, 0);
+    if (record == nullptr) return std::nullopt;
+    // Longest first: lengths[0] holds 128..65 from bit 0 up, lengths[1] 64..1.
+    for (unsigned word = 0; word < 2; ++word) {
+        for (uint64_t bits = record->lengths[word].load(std::memory_order_acquire); bits != 0;
+             bits &= bits - 1) {
+            const auto length =
+                static_cast<uint8_t>(kMaxPrefixLength - 64 * word - std::countr_zero(bits));
+            if (const SpdEntry* e = find_spd(kSpdPolicy, group, masked(source, length), length)) {
+                return e->value.load(std::memory_order_acquire);
+            }
+        }
+    }
+    if (record->value.load(std::memory_order_acquire) & 1) {
+        if (const SpdEntry* e = find_spd(kSpdPolicy, group, esp::IpAddress{}, 0)) {
+            return e->value.load(std::memory_order_acquire);
         }
     }
     return std::nullopt;
 }
 
-std::optional<uint64_t> SaTableReader::find_policy(const esp::IpAddress& group,
-                                                   const esp::IpAddress& source) const {
-    if (auto exact = find_spd(group, source, false)) return exact;
-    return find_spd(group, source, true);
+std::optional<uint64_t> SaTableReader::find_policy_entry(
+    const esp::IpAddress& group, const std::optional<esp::SourcePrefix>& source) const {
+    const auto selector = selector_of(source);
+    if (!selector) return std::nullopt;
+    const SpdEntry* e = find_spd(kSpdPolicy, group, selector->source, selector->length);
+    if (e == nullptr) return std::nullopt;
+    return e->value.load(std::memory_order_acquire);
 }
 
 void SaTableReader::set_online(uint32_t lcore, bool online) {

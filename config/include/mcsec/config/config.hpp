@@ -187,11 +187,17 @@ struct ApplianceConfig {
     // Defaults when the file has no [dataplane] table.
     Dataplane dataplane;
 
-    // nullptr when there is no policy (or group) of that name (or address and source).
+    // nullptr when there is no policy (or group) of that name (or address and source; a /0
+    // source is the same as none).
     const Policy* find_policy(std::string_view name) const noexcept;
     const Group* find_group(const IpAddress& address,
                             const std::optional<Prefix>& source) const noexcept;
 };
+
+// A group's source as an SPD selector: nullopt for any source (none given, or a /0), else the
+// prefix with its host bits cleared. Two groups with the same address and selector are one SPD
+// entry (the loader refuses the second).
+std::optional<Prefix> source_selector(const std::optional<Prefix>& source) noexcept;
 
 // The names used in the TOML file ("red", "aes-gcm-256", "mike", ...).
 std::string_view to_string(PortRole role) noexcept;

@@ -15,6 +15,16 @@ namespace mcsec::dataplane {
 esp::IpAddress to_esp(const config::IpAddress& address);
 esp::SourcePrefix to_esp(const config::Prefix& prefix);
 
+// The source selector of a group's SPD entry (and of its SAs): nullopt for any source (no
+// `source`, or a /0), else the prefix in the 16-byte form. The one place that turns a config
+// group into a selector: manual keying, controld and `mcsecctl sa` all use it, so every writer
+// puts a group's policy under the same key.
+std::optional<esp::SourcePrefix> policy_source(const config::Group& group);
+
+// Removes the region's SPD entries that no group of `config` has (left by a previous config
+// in a region that outlived it), so none of them applies to traffic any more.
+void remove_stale_policies(const config::ApplianceConfig& config, shm::SaTableWriter& writer);
+
 // The region geometry a config asks for.
 shm::Geometry region_geometry(const config::ApplianceConfig& config);
 

@@ -34,7 +34,7 @@ inline constexpr uint32_t kNoSlot = 0xffffffffu;
 // Sizes fixed when the region is created.
 struct Geometry {
     uint32_t sa_slots = 1024;       // SAs (each may be inbound, outbound or both)
-    uint32_t spd_entries = 1024;    // (group[, source]) policies
+    uint32_t spd_entries = 1024;    // SPD index entries: policies plus one record per group
     uint32_t max_senders = 16;      // per inbound SA: RFC 6054 senders with their own window
     uint32_t replay_window = 1024;  // bits; the largest window any SA may ask for
     uint32_t lcores = 8;            // dataplane lcores that report quiescent states
@@ -119,15 +119,31 @@ struct alignas(32) SadEntry {
     uint8_t destination[16];
 };
 
-// SPD index entry: (group, source) -> action and outbound slot, packed in one 64-bit word so a
-// sender switches SAs with one atomic store (make-before-break).
+// SPD index entry (RFC 4301 section 4.4.1 for the selectors mcsec offers: the red group and a
+// source prefix of any length, most specific first). Two kinds share the index, told apart by
+// the tag:
+// * kSpdPolicy: (group, source prefix) -> action and outbound slot, packed in one 64-bit word so
+//   a sender switches SAs with one atomic store (make-before-break). Keyed by (group, source
+//   masked to `length`, `length`); length 0 is the group's any-source entry.
+// * kSpdGroup: one per group with policy entries, keyed by the group alone: the set of prefix
+//   lengths its entries use, so a lookup probes one entry per length in use, longest first,
+//   whatever the number of entries or groups. `lengths[0]` bit i: length 128 - i; `lengths[1]`
+//   bit i: length 64 - i; `value` bit 0: length 0. The writer sets a length's bit before it
+//   publishes an entry of that length and clears it only once no entry of that length remains,
+//   so the set never hides an entry from a reader.
 struct alignas(64) SpdEntry {
-    std::atomic<uint32_t> tag;  // 0 empty, kTombstone removed, 1 used
-    uint8_t any_source;
+    std::atomic<uint32_t> tag;  // 0 empty, kTombstone removed, else kSpdPolicy or kSpdGroup
+    uint8_t length;             // kSpdPolicy: prefix length, bits of the 16-byte form (0..128)
+    uint8_t reserved[3];
     uint8_t group[16];
-    uint8_t source[16];
-    std::atomic<uint64_t> value;  // action (bits 0-7) | outbound slot (bits 32-63)
+    uint8_t source[16];                // kSpdPolicy: the prefix, bits past `length` zero
+    std::atomic<uint64_t> value;       // kSpdPolicy: action (bits 0-7) | outbound slot (bits 32-63)
+    std::atomic<uint64_t> lengths[2];  // kSpdGroup
 };
+
+inline constexpr uint32_t kSpdPolicy = 1;
+inline constexpr uint32_t kSpdGroup = 2;
+inline constexpr uint8_t kMaxPrefixLength = 128;
 
 inline constexpr uint32_t kTombstone = 0xffffffffu;
 

@@ -4,8 +4,10 @@
 //   SaTableReader — the dataplane: lock-free lookups, quiescent-state reports.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -54,11 +56,19 @@ class SaTableWriter {
     // Unpublishes an SA: its SAD entry goes now; policies still pointing at it fall back to
     // "no usable SA" in the dataplane; its slot and key are reclaimed after a grace period.
     bool retire_sa(uint32_t slot);
-    // Sets (or replaces) the policy of (group[, source]). For PROTECT, `outbound_slot` is the
-    // SA senders use; replacing it is how senders switch SAs in a rollover.
-    bool set_policy(const esp::IpAddress& group, const std::optional<esp::IpAddress>& source,
+    // Sets (or replaces) the policy of (group, source prefix); nullopt or length 0 is the
+    // group's any-source entry, host bits past the length are ignored. For PROTECT,
+    // `outbound_slot` is the SA senders use; replacing it is how senders switch SAs in a
+    // rollover. False when the index is full or the length is over 128.
+    bool set_policy(const esp::IpAddress& group, const std::optional<esp::SourcePrefix>& source,
                     PolicyAction action, uint32_t outbound_slot = kNoSlot);
-    bool remove_policy(const esp::IpAddress& group, const std::optional<esp::IpAddress>& source);
+    bool remove_policy(const esp::IpAddress& group, const std::optional<esp::SourcePrefix>& source);
+    // Every policy entry's (group, source prefix); nullopt = any source.
+    struct PolicyKey {
+        esp::IpAddress group;
+        std::optional<esp::SourcePrefix> source;
+    };
+    std::vector<PolicyKey> policies();
 
     // Frees retired slots (zeroing their keys) and removed index entries whose grace period
     // has ended. Never blocks; returns how many were freed.
@@ -79,15 +89,22 @@ class SaTableWriter {
     std::vector<uint64_t> snapshot();
     bool grace_period_over(const std::vector<uint64_t>& epochs);
     struct SpdProbe {
-        SpdEntry* match = nullptr;  // the entry of (group, source)
+        SpdEntry* match = nullptr;  // the entry with that key
         SpdEntry* free = nullptr;   // where a new entry would go
     };
-    SpdProbe probe_spd(const esp::IpAddress& group, const std::optional<esp::IpAddress>& source);
+    SpdProbe probe_spd(uint32_t kind, const esp::IpAddress& group, const esp::IpAddress& source,
+                       uint8_t length);
+    SpdEntry* group_record(const esp::IpAddress& group, bool create);
+    void remove_spd_entry(SpdEntry& entry);
+    void rebuild_spd_bookkeeping();
     void publish();
 
     Region& region_;
     std::vector<uint32_t> free_;  // free slots, popped from the back
     std::vector<Pending> pending_;
+    // Policy entries per group and prefix length: a length's bit in the group record is
+    // cleared when its count drops to 0, the record removed when the group has none left.
+    std::map<std::array<uint8_t, 16>, std::array<uint32_t, kMaxPrefixLength + 1>> spd_lengths_;
 };
 
 class SaTableReader {
@@ -96,9 +113,14 @@ class SaTableReader {
 
     // The slot of the inbound SA for (SPI, destination), or kNoSlot.
     uint32_t find_inbound(uint32_t spi, const esp::IpAddress& destination) const;
-    // The policy of (group, source): a source-specific entry wins. nullopt = no entry.
+    // The policy of the longest source prefix of `group` that holds `source` (RFC 4301
+    // 4.4.1, most specific first); nullopt = no entry (the caller discards). Probes one index
+    // entry per prefix length the group uses.
     std::optional<uint64_t> find_policy(const esp::IpAddress& group,
                                         const esp::IpAddress& source) const;
+    // The policy of exactly (group, source prefix), nullopt or length 0 = any source.
+    std::optional<uint64_t> find_policy_entry(const esp::IpAddress& group,
+                                              const std::optional<esp::SourcePrefix>& source) const;
 
     Region& region() { return region_; }
     void set_online(uint32_t lcore, bool online);
@@ -110,8 +132,8 @@ class SaTableReader {
     }
 
   private:
-    std::optional<uint64_t> find_spd(const esp::IpAddress& group, const esp::IpAddress& source,
-                                     bool any_source) const;
+    const SpdEntry* find_spd(uint32_t kind, const esp::IpAddress& group,
+                             const esp::IpAddress& source, uint8_t length) const;
     Region& region_;
     RegionHeader& header_;
 };
