@@ -12,6 +12,7 @@
 #include "mcsec/dataplane/manual_keying.hpp"
 #include "mcsec/dataplane/outbound_policy.hpp"
 #include "mcsec/dataplane/sa_cache.hpp"
+#include "mcsec/dataplane/sender_id_conflicts.hpp"
 #include "mcsec/esp/esp_decap.hpp"
 #include "mcsec/esp/esp_encap.hpp"
 #include "test_packets.hpp"
@@ -172,6 +173,15 @@ TEST_F(ManualKeys, RedToBlackToRedThroughTheSharedTables) {
     EXPECT_EQ(reasons[0], esp::DropReason::OwnSenderId);
     const uint32_t slot = reader.find_inbound(0x1001, test::ip("239.255.1.1"));
     EXPECT_EQ(region_->runtime(slot).inbound.own_sender_id_packets, 1u);
+    // The dataplane's watch reports it once, with the SPI and the sender ID.
+    SenderIdConflictWatch watch(*region_);
+    const auto conflicts = watch.poll();
+    ASSERT_EQ(conflicts.size(), 1u);
+    EXPECT_EQ(conflicts[0].spi, 0x1001u);
+    EXPECT_EQ(conflicts[0].sender_id, cfg_.instance.sender_id);
+    EXPECT_EQ(conflicts[0].new_packets, 1u);
+    EXPECT_NE(conflicts[0].describe().find("same sender_id"), std::string::npos);
+    EXPECT_TRUE(watch.poll().empty());
 }
 
 TEST_F(ManualKeys, CacheSeesAReplacedSaWithinOneLookup) {

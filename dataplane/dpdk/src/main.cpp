@@ -32,6 +32,7 @@
 #include "mcsec/dataplane/manual_keying.hpp"
 #include "mcsec/dataplane/membership_query.hpp"
 #include "mcsec/dataplane/monotonic.hpp"
+#include "mcsec/dataplane/sender_id_conflicts.hpp"
 #include "mcsec/shm/sa_table.hpp"
 #include "port.hpp"
 
@@ -295,6 +296,17 @@ int main(int argc, char** argv) {
         });
     }
 
+    // Alarms the fast path cannot print itself: authentic packets with our own sender ID.
+    std::thread conflict_watch([&region] {
+        dataplane::SenderIdConflictWatch watch(*region);
+        while (!g_stop.load()) {
+            for (const auto& conflict : watch.poll()) {
+                std::fprintf(stderr, "mcsec-dataplane: %s\n", conflict.describe().c_str());
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        }
+    });
+
     uint16_t index = 1;
     unsigned lcore_id;
     RTE_LCORE_FOREACH_WORKER(lcore_id) {
@@ -303,6 +315,7 @@ int main(int argc, char** argv) {
     dataplane::lcore_main(&tasks[0]);
     rte_eal_mp_wait_lcore();
     if (joiner.joinable()) joiner.join();
+    conflict_watch.join();
 
     print_summary(*region, lcores);
     dataplane::close_ports(ports);
