@@ -44,7 +44,9 @@ struct Fixture {
         g.lcores = 1;
         std::string error;
         region = shm::Region::create(instance, g, error);
-        shm::SaTableWriter writer(*region);
+        auto writer_role = shm::SaTableWriter::acquire(*region, error);
+        if (!writer_role) std::abort();
+        shm::SaTableWriter& writer = *writer_role;
         std::vector<uint8_t> key(16);
         esp::IpAddress tunnel, group, source;
         esp::IpAddress::parse("239.255.1.1", tunnel);

@@ -108,7 +108,9 @@ Result run(bool add_each_time, int updates) {
     });
 
     pin(0);
-    shm::SaTableWriter writer(*region);
+    auto writer_role = shm::SaTableWriter::acquire(*region, error);
+    if (!writer_role) std::abort();
+    shm::SaTableWriter& writer = *writer_role;
     std::vector<double> micros;
     uint32_t current = *writer.add_sa(spec_for(0x1000), error);
     writer.set_policy(group, std::nullopt, shm::PolicyAction::Protect, current);

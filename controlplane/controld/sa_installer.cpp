@@ -20,9 +20,11 @@ std::optional<esp::IpAddress> host_source(const config::Group& group) {
 
 SaInstaller::SaInstaller(const config::ApplianceConfig& config, shm::Region& region,
                          InstallerDelays delays)
-    : config_(config), region_(region), writer_(region), delays_(delays) {}
+    : config_(config), region_(region), delays_(delays) {}
 
 bool SaInstaller::start(std::string& error) {
+    writer_ = shm::SaTableWriter::acquire(region_, error);
+    if (!writer_) return false;
     shm::SaTableReader reader(region_);
     for (const auto& group : config_.groups) {
         const auto address = dataplane::to_esp(group.address);
@@ -30,7 +32,7 @@ bool SaInstaller::start(std::string& error) {
             const auto action = group.action == config::GroupAction::Bypass
                                     ? shm::PolicyAction::Bypass
                                     : shm::PolicyAction::Discard;
-            if (!writer_.set_policy(address, host_source(group), action)) {
+            if (!writer_->set_policy(address, host_source(group), action)) {
                 error = "cannot set the policy of group " + group.address.to_string();
                 return false;
             }
@@ -59,6 +61,10 @@ bool SaInstaller::start(std::string& error) {
 bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
                           const config::SecretBytes& key_and_salt, std::uint16_t sender_id,
                           TimePoint now, std::string& error) {
+    if (!writer_) {
+        error = "not started";
+        return false;
+    }
     const std::string name = group.address.to_string();
     auto it = groups_.find(name);
     if (it == groups_.end()) {
@@ -73,7 +79,7 @@ bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
     auto spec = dataplane::manual_sa_spec(config_, sa, dataplane::monotonic_seconds(), error);
     if (!spec) return false;
     spec->sender_id = sender_id;  // not the config's: MIKE assigns one per key (sender_id_of)
-    const auto slot = writer_.add_sa(*spec, error);
+    const auto slot = writer_->add_sa(*spec, error);
     if (!slot) {
         error = "group " + name + " SPI " + std::to_string(spi) + ": " + error;
         return false;
@@ -87,6 +93,7 @@ bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
 }
 
 void SaInstaller::run_due(TimePoint now) {
+    if (!writer_) return;
     while (!steps_.empty() && steps_.front().due <= now) {
         const Step step = steps_.front();
         steps_.erase(steps_.begin());
@@ -94,8 +101,8 @@ void SaInstaller::run_due(TimePoint now) {
         if (step.kind == Step::Kind::Switch) {
             // A newer epoch may have switched already: never go back to an older SA.
             if (state.receiving.empty() || state.receiving.back().slot != step.sa.slot) continue;
-            writer_.set_policy(dataplane::to_esp(state.group->address), host_source(*state.group),
-                               shm::PolicyAction::Protect, step.sa.slot);
+            writer_->set_policy(dataplane::to_esp(state.group->address), host_source(*state.group),
+                                shm::PolicyAction::Protect, step.sa.slot);
             state.sending = step.sa;
             // Everything older than the new SA retires after the deactivation delay.
             for (const Installed& old : state.receiving) {
@@ -110,11 +117,11 @@ void SaInstaller::run_due(TimePoint now) {
                 return r.slot == step.sa.slot && r.spi == step.sa.spi;
             });
             if (gone == receiving.end()) continue;  // retired by an earlier step
-            writer_.retire_sa(gone->slot);
+            writer_->retire_sa(gone->slot);
             receiving.erase(gone);
         }
     }
-    writer_.reclaim();
+    writer_->reclaim();
 }
 
 std::optional<SaInstaller::TimePoint> SaInstaller::next_due() const {

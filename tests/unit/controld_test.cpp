@@ -166,6 +166,13 @@ TEST_F(Installer, TheSaCarriesTheSenderIdOfItsKeyNotTheConfigs) {
     EXPECT_EQ(restarted.snapshot().at("239.1.1.1").sas.at(1).sender_id, 5);
 }
 
+TEST_F(Installer, ASecondControldOnTheRegionIsRefused) {
+    SaInstaller second(config_, *region_, InstallerDelays{100ms, 400ms});
+    std::string error;
+    EXPECT_FALSE(second.start(error));
+    EXPECT_NE(error.find("pid " + std::to_string(getpid())), std::string::npos) << error;
+}
+
 TEST_F(Installer, AnSpiAlreadyInUseIsRefused) {
     std::string error;
     ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), 7, t0_, error));

@@ -85,9 +85,10 @@ class ManualKeys : public ::testing::Test {
 };
 
 TEST_F(ManualKeys, PublishesSasAndPoliciesIdempotently) {
-    shm::SaTableWriter writer(*region_);
     std::string error;
-    ASSERT_TRUE(apply_manual_keys(cfg_, *region_, writer, 100, error)) << error;
+    auto writer = shm::SaTableWriter::acquire(*region_, error);
+    ASSERT_TRUE(writer) << error;
+    ASSERT_TRUE(apply_manual_keys(cfg_, *region_, *writer, 100, error)) << error;
     shm::SaTableReader reader(*region_);
     const uint32_t slot = reader.find_inbound(0x1001, test::ip("239.255.1.1"));
     ASSERT_NE(slot, shm::kNoSlot);
@@ -101,15 +102,19 @@ TEST_F(ManualKeys, PublishesSasAndPoliciesIdempotently) {
     EXPECT_EQ(region_->control(slot).sender_id, cfg_.instance.sender_id);
 
     region_->runtime(slot).outbound.last_seq = 42;  // traffic was sent
-    shm::SaTableWriter again(*region_);
-    ASSERT_TRUE(apply_manual_keys(cfg_, *region_, again, 200, error)) << error;
+    writer.reset();
+    auto again = shm::SaTableWriter::acquire(*region_, error);
+    ASSERT_TRUE(again) << error;
+    ASSERT_TRUE(apply_manual_keys(cfg_, *region_, *again, 200, error)) << error;
     EXPECT_EQ(reader.find_inbound(0x1001, test::ip("239.255.1.1")), slot);
     EXPECT_EQ(region_->runtime(slot).outbound.last_seq, 42u) << "counters must survive";
 }
 
 TEST_F(ManualKeys, RedToBlackToRedThroughTheSharedTables) {
-    shm::SaTableWriter writer(*region_);
     std::string error;
+    auto writer_role = shm::SaTableWriter::acquire(*region_, error);
+    ASSERT_TRUE(writer_role) << error;
+    shm::SaTableWriter& writer = *writer_role;
     ASSERT_TRUE(apply_manual_keys(cfg_, *region_, writer, 0, error)) << error;
     auto engine = crypto::make_engine(crypto::Backend::IpsecMb);
     shm::SaTableReader reader(*region_);
@@ -147,8 +152,10 @@ TEST_F(ManualKeys, RedToBlackToRedThroughTheSharedTables) {
 }
 
 TEST_F(ManualKeys, CacheSeesAReplacedSaWithinOneLookup) {
-    shm::SaTableWriter writer(*region_);
     std::string error;
+    auto writer_role = shm::SaTableWriter::acquire(*region_, error);
+    ASSERT_TRUE(writer_role) << error;
+    shm::SaTableWriter& writer = *writer_role;
     ASSERT_TRUE(apply_manual_keys(cfg_, *region_, writer, 0, error)) << error;
     auto engine = crypto::make_engine(crypto::Backend::IpsecMb);
     shm::SaTableReader reader(*region_);

@@ -72,9 +72,15 @@ int sa_command(const Args& args) {
             ? std::optional<esp::IpAddress>(dataplane::to_esp(g->source->address()))
             : std::nullopt;
 
-    shm::SaTableWriter writer(*region);
-    shm::SaTableReader reader(*region);
     std::string error;
+    // One writer at a time (controld, another mcsecctl, the dataplane's manual keying).
+    auto writer_role = shm::SaTableWriter::acquire(*region, error);
+    if (!writer_role) {
+        std::cerr << "mcsecctl sa " << verb << ": refused: " << error << "\n";
+        return 1;
+    }
+    shm::SaTableWriter& writer = *writer_role;
+    shm::SaTableReader reader(*region);
     if (verb == "add") {
         if (!parse_hex(args.get("key"), manual.key_and_salt)) {
             return usage("--key must be hex: AES key followed by the 4-byte salt");

@@ -160,8 +160,11 @@ int main(int argc, char** argv) {
     // it finds (including rollovers done since start), and only a new region gets the config's
     // manual SAs. (To load changed manual keys: mcsecctl sa add/switch/retire.)
     if (created && cfg.keying.mode == config::KeyingMode::Manual) {
-        shm::SaTableWriter writer(*region);
-        if (!dataplane::apply_manual_keys(cfg, *region, writer, dataplane::monotonic_seconds(),
+        // The writer role is held only while the keys go in, so `mcsecctl sa add|switch|retire`
+        // works while the dataplane runs.
+        auto writer = shm::SaTableWriter::acquire(*region, error);
+        if (!writer) return fail("manual keys: " + error);
+        if (!dataplane::apply_manual_keys(cfg, *region, *writer, dataplane::monotonic_seconds(),
                                           error)) {
             return fail("manual keys: " + error);
         }

@@ -1,6 +1,10 @@
 #include "mcsec/shm/sa_table.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -62,7 +66,46 @@ esp::GroupSaParams params_from_control(const SaControl& c, std::array<uint8_t, 3
     return p;
 }
 
-SaTableWriter::SaTableWriter(Region& region) : region_(region) {
+std::unique_ptr<SaTableWriter> SaTableWriter::acquire(Region& region, std::string& error) {
+    RegionHeader& h = region.header();
+    const std::string instance(h.instance, strnlen(h.instance, sizeof(h.instance)));
+    const std::string path = Region::path_of(instance);
+    // The lock lives on the region file itself: one lock per region, whoever maps it.
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st {};
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        error = "cannot open " + path + " to take the SA table writer lock: " + strerror(errno);
+        if (fd >= 0) close(fd);
+        return nullptr;
+    }
+    if (st.st_dev != region.file_device() || st.st_ino != region.file_inode()) {
+        error = path + " was removed or replaced since this process attached to it";
+        close(fd);
+        return nullptr;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int why = errno;
+        close(fd);
+        if (why == EWOULDBLOCK) {
+            const int32_t holder = h.writer_pid.load(std::memory_order_acquire);
+            error = "another SA table writer (pid " + std::to_string(holder) + ") holds " + path +
+                    ": only one of mcsec-controld, 'mcsecctl sa' and the dataplane's manual "
+                    "keying may write the SA tables at a time";
+        } else {
+            error = "cannot lock " + path + ": " + strerror(why);
+        }
+        return nullptr;
+    }
+    return std::unique_ptr<SaTableWriter>(new SaTableWriter(region, fd));
+}
+
+SaTableWriter::~SaTableWriter() {
+    int32_t self = getpid();
+    region_.header().writer_pid.compare_exchange_strong(self, 0, std::memory_order_release);
+    close(lock_fd_);  // releases the flock
+}
+
+SaTableWriter::SaTableWriter(Region& region, int lock_fd) : region_(region), lock_fd_(lock_fd) {
     RegionHeader& h = region_.header();
     h.writer_pid.store(getpid(), std::memory_order_release);
     // A restarted writer rebuilds its bookkeeping from the region: free slots are free, and
@@ -183,16 +226,23 @@ bool SaTableWriter::retire_sa(uint32_t slot) {
     if (c.state.load(std::memory_order_relaxed) != static_cast<uint32_t>(SlotState::Active)) {
         return false;
     }
-    const auto epochs = snapshot();
+    // Unpublish first, then take the quiescent snapshot: a reader that looks after the
+    // snapshot sees the slot gone, and one that looked before has to pass a quiescent point.
+    // (The other order let a reader that started between snapshot and unpublish keep the slot
+    // past its grace period.)
     const uint32_t mask = region_.header().sad_buckets - 1;
+    std::vector<uint32_t> tombstones;
     for (uint32_t i = 0; i <= mask; ++i) {
         SadEntry& e = region_.sad()[i];
         if (e.tag.load(std::memory_order_relaxed) == slot + 1) {
             e.tag.store(kTombstone, std::memory_order_release);
-            pending_.push_back({Pending::Kind::SadEntry, i, epochs});
+            tombstones.push_back(i);
         }
     }
     c.state.store(static_cast<uint32_t>(SlotState::Retired), std::memory_order_release);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    const auto epochs = snapshot();
+    for (const uint32_t i : tombstones) pending_.push_back({Pending::Kind::SadEntry, i, epochs});
     pending_.push_back({Pending::Kind::Slot, slot, epochs});
     publish();
     return true;
@@ -248,6 +298,7 @@ bool SaTableWriter::remove_policy(const esp::IpAddress& group,
     SpdEntry* e = probe_spd(group, source).match;
     if (e == nullptr) return false;
     e->tag.store(kTombstone, std::memory_order_release);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
     pending_.push_back(
         {Pending::Kind::SpdEntry, static_cast<uint32_t>(e - region_.spd()), snapshot()});
     publish();

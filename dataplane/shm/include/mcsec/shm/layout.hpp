@@ -4,10 +4,12 @@
 //   [RegionHeader][LcoreState x lcores][Counters x lcores][SAD index][SPD index][SA slots]
 //
 // Writer rules (docs/ARCHITECTURE.md, "The SA table contract"):
-// * One control writer (controld, or the manual path) writes SA control blocks, the SAD and SPD
-//   indexes and the header's generation. The dataplane writes only SA runtime blocks (sequence
-//   numbers, usage, replay windows), its LcoreState and its Counters, each on its own cache
-//   lines.
+// * One control writer (controld, `mcsecctl sa`, or the dataplane's manual keying at start)
+//   writes SA control blocks, the SAD and SPD indexes and the header's generation. The rule is
+//   enforced: SaTableWriter::acquire takes an exclusive flock on the region file, and refuses
+//   a second writer, naming the holder's pid (writer_pid). The dataplane writes only SA runtime
+//   blocks (sequence numbers, usage, replay windows), its LcoreState and its Counters, each on its
+//   own cache lines.
 // * Readers never lock. A slot or index entry is written completely, then published with a
 //   release store of its state/tag; readers load that first, with acquire.
 // * A retired slot or removed index entry is reused (and a slot's key bytes zeroed) only after

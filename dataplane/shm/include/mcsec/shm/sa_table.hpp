@@ -1,11 +1,13 @@
 // The two sides of the SA table contract (layout.hpp):
-//   SaTableWriter — the one control writer (controld, or the manual-keying path): adds and
-//                   retires SAs, sets policies, reclaims after grace periods.
+//   SaTableWriter — the one control writer (controld, mcsecctl sa, or the dataplane's manual
+//                   keying at start): adds and retires SAs, sets policies, reclaims after grace
+//                   periods. Acquired, never constructed: at most one lives per region.
 //   SaTableReader — the dataplane: lock-free lookups, quiescent-state reports.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -46,7 +48,16 @@ esp::GroupSaParams params_from_control(const SaControl& control, std::array<uint
 
 class SaTableWriter {
   public:
-    explicit SaTableWriter(Region& region);
+    // Becomes the region's one control writer: takes an exclusive, non-blocking flock on the
+    // region file (/dev/shm/mcsec.<instance>) and records its pid in the header. nullptr with
+    // `error` naming the holder's pid if another writer (any process, or another object in
+    // this one) holds it. The kernel drops the lock when the holder closes it or dies (kill -9
+    // included), so nothing needs cleaning up. The lock belongs to the mapped region: a region
+    // whose name was removed (and maybe re-created) cannot be written to any more.
+    static std::unique_ptr<SaTableWriter> acquire(Region& region, std::string& error);
+    ~SaTableWriter();
+    SaTableWriter(const SaTableWriter&) = delete;
+    SaTableWriter& operator=(const SaTableWriter&) = delete;
 
     // Publishes an SA in a free slot; returns the slot, or nullopt with `error` (table full,
     // inbound (SPI, destination) already present, window or senders beyond the geometry).
@@ -71,6 +82,7 @@ class SaTableWriter {
     uint32_t pending() const { return static_cast<uint32_t>(pending_.size()); }
 
   private:
+    SaTableWriter(Region& region, int lock_fd);
     struct Pending {
         enum class Kind { Slot, SadEntry, SpdEntry } kind;
         uint32_t index;
@@ -86,6 +98,7 @@ class SaTableWriter {
     void publish();
 
     Region& region_;
+    int lock_fd_;                 // holds the flock while this writer lives
     std::vector<uint32_t> free_;  // free slots, popped from the back
     std::vector<Pending> pending_;
 };
