@@ -64,7 +64,11 @@ struct Fixture {
             s.tunnel_source = source;
             s.tunnel_destination = tunnel;
             s.red_group = group;
-            if (!writer.add_sa(s, error)) std::abort();
+            const auto slot = writer.add_sa(s, error);
+            if (!slot) std::abort();
+            // No nonce ledger in this benchmark: every number is usable (the dataplane's
+            // SeqReserver would publish blocks of them).
+            region->runtime(*slot).outbound.seq_limit = esp::kNoSeqLimit;
         }
         // Encrypt the pool: packet j on active SA (j mod active), the active SAs spread evenly
         // over the table.

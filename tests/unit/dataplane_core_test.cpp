@@ -12,8 +12,10 @@
 #include "mcsec/dataplane/manual_keying.hpp"
 #include "mcsec/dataplane/outbound_policy.hpp"
 #include "mcsec/dataplane/sa_cache.hpp"
+#include "mcsec/dataplane/seq_reserver.hpp"
 #include "mcsec/esp/esp_decap.hpp"
 #include "mcsec/esp/esp_encap.hpp"
+#include "temp_dir.hpp"
 #include "test_packets.hpp"
 
 namespace mcsec::dataplane {
@@ -116,6 +118,13 @@ TEST_F(ManualKeys, RedToBlackToRedThroughTheSharedTables) {
     ASSERT_TRUE(writer_role) << error;
     shm::SaTableWriter& writer = *writer_role;
     ASSERT_TRUE(apply_manual_keys(cfg_, *region_, writer, 0, error)) << error;
+    // As the dataplane does before its lcores start: the SAs' first sequence numbers go on
+    // disk in the nonce ledger.
+    test::TempDir state;
+    auto ledger = NonceLedger::open(state.path(), cfg_.instance.name, error);
+    ASSERT_TRUE(ledger) << error;
+    SeqReserver reserver(*region_, ledger.get(), nullptr);
+    EXPECT_EQ(reserver.poll().ready, 2u);
     auto engine = crypto::make_engine(crypto::Backend::IpsecMb);
     shm::SaTableReader reader(*region_);
     SaCache cache(*region_, *engine);
@@ -169,6 +178,9 @@ TEST_F(ManualKeys, CacheSeesAReplacedSaWithinOneLookup) {
     // Make-before-break: a new SA next to the old one, then the policy switches to it.
     auto spec = *manual_sa_spec(cfg_, cfg_.manual_sas[0], 0, error);
     spec.spi = 0x2001;
+    std::vector<uint8_t> new_key(spec.key.begin(), spec.key.end());
+    new_key[0] ^= 1;  // a rollover brings a new key (the writer refuses a second SA on one key)
+    spec.key = new_key;
     const auto slot = writer.add_sa(spec, error);
     ASSERT_TRUE(slot) << error;
     ASSERT_TRUE(

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <thread>
 
+#include <openssl/crypto.h>
+
 namespace mcsec::shm {
 
 namespace {
@@ -38,6 +40,32 @@ bool dataplane_alive(const RegionHeader& h) {
 }
 
 }  // namespace
+
+// The nonce space of an outbound SA: algorithm, key, salt and sender ID. A hash for the
+// writer's index only; equality is always checked on the slot's bytes.
+uint64_t SaTableWriter::nonce_space_hash(uint8_t algorithm, std::span<const uint8_t> key,
+                                         const uint8_t* salt, uint16_t sender_id) {
+    uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+    auto mix = [&h](uint8_t b) { h = (h ^ b) * 0x100000001b3ULL; };
+    mix(algorithm);
+    for (const uint8_t b : key) mix(b);
+    for (uint32_t i = 0; i < esp::kSaltLen; ++i) mix(salt[i]);
+    mix(static_cast<uint8_t>(sender_id >> 8));
+    mix(static_cast<uint8_t>(sender_id));
+    return h;
+}
+
+uint64_t SaTableWriter::slot_nonce_space(uint32_t slot) {
+    const SaControl& c = region_.control(slot);
+    const size_t key_length = c.algorithm == 0 ? 16 : 32;
+    return nonce_space_hash(c.algorithm, {c.key, key_length}, c.salt, c.sender_id);
+}
+
+bool SaTableWriter::active_outbound(uint32_t slot) {
+    const SaControl& c = region_.control(slot);
+    return c.state.load(std::memory_order_acquire) == static_cast<uint32_t>(SlotState::Active) &&
+           (c.direction & kOutbound) != 0;
+}
 
 esp::GroupSaParams params_from_control(const SaControl& c, std::array<uint8_t, 32>& key_out) {
     esp::GroupSaParams p;
@@ -115,6 +143,7 @@ SaTableWriter::SaTableWriter(Region& region, int lock_fd) : region_(region), loc
         const auto state =
             static_cast<SlotState>(region_.control(s).state.load(std::memory_order_acquire));
         if (state == SlotState::Free) free_.push_back(s);
+        if (active_outbound(s)) outbound_.emplace(slot_nonce_space(s), s);
         if (state == SlotState::Retired) pending_.push_back({Pending::Kind::Slot, s, now});
     }
     for (uint32_t i = 0; i < h.sad_buckets; ++i) {
@@ -150,6 +179,33 @@ std::optional<uint32_t> SaTableWriter::add_sa(const SaSpec& spec, std::string& e
         error = "an inbound SA with this SPI and destination exists";
         return std::nullopt;
     }
+    const uint8_t algorithm = spec.algorithm == crypto::AeadAlgorithm::AesGcm128 ? 0 : 1;
+    const uint64_t space = nonce_space_hash(algorithm, spec.key, spec.salt.data(), spec.sender_id);
+    if (spec.direction & kOutbound) {
+        // nonce = salt || sender ID || counter, and every new SA counts from 1 (or from the
+        // nonce ledger's mark): two Active outbound SAs with one key, salt and sender ID would
+        // repeat (key, nonce) pairs, whatever their SPIs.
+        const auto [first, last] = outbound_.equal_range(space);
+        for (auto it = first; it != last;) {
+            const uint32_t other = it->second;
+            if (!active_outbound(other) || slot_nonce_space(other) != space) {
+                it = outbound_.erase(it);  // retired since
+                continue;
+            }
+            const SaControl& o = region_.control(other);
+            const size_t key_length = spec.key.size();
+            if (o.algorithm == algorithm && o.sender_id == spec.sender_id &&
+                CRYPTO_memcmp(o.key, spec.key.data(), key_length) == 0 &&
+                CRYPTO_memcmp(o.salt, spec.salt.data(), esp::kSaltLen) == 0) {
+                error = "the outbound SA in slot " + std::to_string(other) + " (SPI " +
+                        std::to_string(o.spi) +
+                        ") has the same key, salt and sender ID: two SAs would share one AES-GCM "
+                        "nonce space";
+                return std::nullopt;
+            }
+            ++it;
+        }
+    }
     if (free_.empty()) reclaim();
     if (free_.empty()) {
         error = "no free SA slot (" + std::to_string(g.sa_slots) + " in use or retiring)";
@@ -178,7 +234,7 @@ std::optional<uint32_t> SaTableWriter::add_sa(const SaSpec& spec, std::string& e
     // The slot is Free: no reader looks at it, so plain writes are fine until the release.
     SaControl& c = region_.control(slot);
     c.spi = spec.spi;
-    c.algorithm = spec.algorithm == crypto::AeadAlgorithm::AesGcm128 ? 0 : 1;
+    c.algorithm = algorithm;
     c.direction = spec.direction;
     c.esn = spec.esn;
     c.replay_check = spec.replay_check;
@@ -201,15 +257,19 @@ std::optional<uint32_t> SaTableWriter::add_sa(const SaSpec& spec, std::string& e
     }
     c.lifetime = spec.lifetime;
     c.created_at_seconds = spec.created_at_seconds;
-    // Runtime state starts clean for every new SA: sequence numbers from 1, empty windows.
+    // Runtime state starts clean for every new SA: sequence numbers from 1, empty windows, and
+    // nothing reserved: the dataplane's SeqReserver raises seq_limit once the nonce ledger has
+    // the SA's numbers on disk (continuing above any earlier use of the same nonce space).
     SaRuntime& r = region_.runtime(slot);
     r.outbound = esp::OutboundSaRuntime{};
+    r.outbound.seq_limit = 0;
     r.inbound = esp::InboundSaRuntime{};
     esp::SenderWindows(region_.window_block(slot), spec.max_senders, spec.replay_window, true);
 
     c.version.fetch_add(1, std::memory_order_relaxed);
     c.state.store(static_cast<uint32_t>(SlotState::Active), std::memory_order_release);
 
+    if (spec.direction & kOutbound) outbound_.emplace(space, slot);
     if (bucket != kNoSlot) {
         SadEntry& e = region_.sad()[bucket];
         e.spi = spec.spi;
@@ -305,11 +365,16 @@ bool SaTableWriter::remove_policy(const esp::IpAddress& group,
     return true;
 }
 
+LcoreState& SaTableWriter::participant(uint32_t i) {
+    return i < region_.geometry().lcores ? region_.lcore(i) : region_.header().reserver;
+}
+
 std::vector<uint64_t> SaTableWriter::snapshot() {
-    const uint32_t n = region_.geometry().lcores;
+    // Every lcore, then the dataplane's sequence-number reserver.
+    const uint32_t n = region_.geometry().lcores + 1;
     std::vector<uint64_t> epochs(n);
     for (uint32_t i = 0; i < n; ++i) {
-        epochs[i] = region_.lcore(i).quiescent.load(std::memory_order_acquire);
+        epochs[i] = participant(i).quiescent.load(std::memory_order_acquire);
     }
     return epochs;
 }
@@ -317,7 +382,7 @@ std::vector<uint64_t> SaTableWriter::snapshot() {
 bool SaTableWriter::grace_period_over(const std::vector<uint64_t>& epochs) {
     if (!dataplane_alive(region_.header())) return true;
     for (uint32_t i = 0; i < epochs.size(); ++i) {
-        LcoreState& l = region_.lcore(i);
+        LcoreState& l = participant(i);
         if (l.online.load(std::memory_order_acquire) == 0) continue;
         if (l.quiescent.load(std::memory_order_acquire) == epochs[i]) return false;
     }

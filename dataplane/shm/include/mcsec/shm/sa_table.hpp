@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "mcsec/crypto/aead.hpp"
@@ -88,6 +89,11 @@ class SaTableWriter {
         uint32_t index;
         std::vector<uint64_t> epochs;  // lcore quiescent counters when it was removed
     };
+    static uint64_t nonce_space_hash(uint8_t algorithm, std::span<const uint8_t> key,
+                                     const uint8_t* salt, uint16_t sender_id);
+    uint64_t slot_nonce_space(uint32_t slot);
+    bool active_outbound(uint32_t slot);
+    LcoreState& participant(uint32_t i);  // lcores, then the reserver
     std::vector<uint64_t> snapshot();
     bool grace_period_over(const std::vector<uint64_t>& epochs);
     struct SpdProbe {
@@ -101,6 +107,8 @@ class SaTableWriter {
     int lock_fd_;                 // holds the flock while this writer lives
     std::vector<uint32_t> free_;  // free slots, popped from the back
     std::vector<Pending> pending_;
+    // Active outbound slots by nonce space (hash), to refuse a second SA in one space.
+    std::unordered_multimap<uint64_t, uint32_t> outbound_;
 };
 
 class SaTableReader {
