@@ -30,6 +30,7 @@ schema_version = 1
 [instance]
 name = "bench"
 sender_id = 1
+state_dir = "$work/state"
 [[ports]]
 name = "red0"
 role = "red"
