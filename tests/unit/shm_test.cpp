@@ -217,6 +217,30 @@ TEST_F(Shm, RestartedWriterKnowsFreeAndRetiredSlots) {
     EXPECT_EQ(reader.find_inbound(0x10, test::ip("239.100.1.1")), kept);
 }
 
+// Two Active outbound SAs with one key, salt and sender ID would share one AES-GCM nonce space.
+TEST_F(Shm, OneNonceSpaceHasOneActiveOutboundSa) {
+    auto writer_role = acquire_writer();
+    SaTableWriter& writer = *writer_role;
+    std::string error;
+    const auto first = writer.add_sa(spec(0x100), error);
+    ASSERT_TRUE(first) << error;
+    EXPECT_EQ(region_->runtime(*first).outbound.seq_limit, 0u) << "nothing reserved yet";
+    SaSpec again = spec(0x200);
+    again.key = keys_.at(0x100);
+    EXPECT_FALSE(writer.add_sa(again, error));
+    EXPECT_NE(error.find("same key, salt and sender ID"), std::string::npos) << error;
+    again.sender_id = 2;  // another sender ID is another nonce space
+    EXPECT_TRUE(writer.add_sa(again, error)) << error;
+    again.sender_id = 1;
+    again.spi = 0x300;
+    again.direction = kInbound;  // receiving only: no nonces of ours
+    EXPECT_TRUE(writer.add_sa(again, error)) << error;
+    ASSERT_TRUE(writer.retire_sa(*first));
+    again.spi = 0x400;
+    again.direction = kInbound | kOutbound;
+    EXPECT_TRUE(writer.add_sa(again, error)) << "the first one is retired: " << error;
+}
+
 // The single-writer rule is enforced: the role is a flock on the region file.
 TEST_F(Shm, OnlyOneWriterAtATimeAndDestructionReleasesTheRole) {
     std::string error;

@@ -299,6 +299,15 @@ bool SaTableWriter::retire_sa(uint32_t slot) {
             tombstones.push_back(i);
         }
     }
+    if (c.direction & kOutbound) {
+        const auto [first, last] = outbound_.equal_range(slot_nonce_space(slot));
+        for (auto it = first; it != last; ++it) {
+            if (it->second == slot) {
+                outbound_.erase(it);
+                break;
+            }
+        }
+    }
     c.state.store(static_cast<uint32_t>(SlotState::Retired), std::memory_order_release);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     const auto epochs = snapshot();
