@@ -18,6 +18,7 @@
 // lookups hit at every length. Actions cycle PROTECT (on one of 8 SAs), BYPASS, DISCARD.
 #include <benchmark/benchmark.h>
 #include <unistd.h>
+#include <stdexcept>
 
 #include <random>
 #include <vector>
@@ -77,11 +78,16 @@ struct Fixture {
         std::string error;
         region = shm::Region::create(instance, g, error);
         if (!region) std::abort();
-        shm::SaTableWriter writer(*region);
+        std::string writer_error;
+        auto writer_role = shm::SaTableWriter::acquire(*region, writer_error);
+        if (!writer_role) throw std::runtime_error(writer_error);
+        shm::SaTableWriter& writer = *writer_role;
         std::vector<uint8_t> key(16, 0x5a);
         for (uint32_t i = 0; i < kSas; ++i) {
             shm::SaSpec s;
             s.spi = 0x1000 + i;
+            key[0] = static_cast<uint8_t>(i);  // one nonce space per SA (the writer insists)
+            key[1] = static_cast<uint8_t>(i >> 8);
             s.key = key;
             s.max_senders = 1;
             s.replay_window = 64;

@@ -18,6 +18,7 @@ esptool=$build/tests/mcsec-esp-tool
 for b in "$dp" "$ctl" "$esptool"; do [ -x "$b" ] || { echo "build first: $b missing" >&2; exit 1; }; done
 echo 512 > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 work=$(mktemp -d)
+umask 077  # bench.toml holds a (public test) key: owner-only, like every key file
 trap 'rm -rf "$work"; rm -f /dev/shm/mcsec.bench' EXIT
 key=feffe9928665731c6d6a8f9467308308cafebabe
 
@@ -30,6 +31,7 @@ schema_version = 1
 [instance]
 name = "bench"
 sender_id = 1
+state_dir = "$work/state"
 [[ports]]
 name = "red0"
 role = "red"

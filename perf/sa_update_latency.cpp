@@ -16,11 +16,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <thread>
 #include <vector>
 
 #include "mcsec/dataplane/outbound_policy.hpp"
 #include "mcsec/dataplane/sa_cache.hpp"
+#include "mcsec/esp/byte_order.hpp"
 #include "mcsec/shm/sa_table.hpp"
 
 using namespace mcsec;
@@ -59,7 +61,8 @@ Result run(bool add_each_time, int updates) {
         std::exit(1);
     }
     region->header().dataplane_pid.store(getpid());
-    const std::vector<uint8_t> key(16, 0x42);
+    // One key per SA: the writer refuses two outbound SAs in one nonce space.
+    std::map<uint32_t, std::vector<uint8_t>> keys;
     esp::IpAddress group, tunnel, source;
     esp::IpAddress::parse("239.1.1.1", group);
     esp::IpAddress::parse("239.255.1.1", tunnel);
@@ -67,6 +70,9 @@ Result run(bool add_each_time, int updates) {
     auto spec_for = [&](uint32_t spi) {
         shm::SaSpec s;
         s.spi = spi;
+        auto& key = keys[spi];
+        key.assign(16, 0x42);
+        esp::store_be32(key.data(), spi);
         s.key = key;
         s.max_senders = 4;
         s.replay_window = 64;
@@ -108,7 +114,9 @@ Result run(bool add_each_time, int updates) {
     });
 
     pin(0);
-    shm::SaTableWriter writer(*region);
+    auto writer_role = shm::SaTableWriter::acquire(*region, error);
+    if (!writer_role) std::abort();
+    shm::SaTableWriter& writer = *writer_role;
     std::vector<double> micros;
     uint32_t current = *writer.add_sa(spec_for(0x1000), error);
     writer.set_policy(group, std::nullopt, shm::PolicyAction::Protect, current);

@@ -87,6 +87,18 @@ void read_instance(TableReader& root, Diagnostics& diagnostics, Instance& instan
     if (const auto id = read_unsigned<std::uint16_t>(reader, "sender_id", Presence::Required, 1,
                                                      std::numeric_limits<std::uint16_t>::max()))
         instance.sender_id = *id;
+    if (auto dir = reader.string("state_dir", Presence::Optional)) {
+        // Read by daemons started from anywhere: relative would mean "the working directory".
+        constexpr std::size_t kMaxStateDirLength = 1024;
+        if (dir->front() != '/') {
+            reader.error("state_dir", "must be an absolute path (it holds the nonce ledger)");
+        } else if (dir->size() > kMaxStateDirLength) {
+            reader.error("state_dir",
+                         "is longer than " + std::to_string(kMaxStateDirLength) + " characters");
+        } else {
+            instance.state_dir = std::move(*dir);
+        }
+    }
     reader.reject_unknown_keys();
 }
 

@@ -251,6 +251,8 @@ class Validator {
                 }
             }
 
+            check_distinct_key(index);
+
             if (!loaded(path + ".group") || !loaded(path + ".source")) {
                 sa_selectors_known = false;
                 continue;
@@ -279,6 +281,26 @@ class Validator {
                                    "group " + group.address.to_string() + " with " +
                                        describe_source(group.source) +
                                        " is protected but has no entry in [[manual_sas]]");
+            }
+        }
+    }
+
+    // AES-GCM's nonce is salt || IV, and the IV is this appliance's sender ID || sequence
+    // number: two SAs with the same key and salt would each count from 1 and repeat every
+    // (key, nonce) pair, whatever their SPIs.
+    void check_distinct_key(std::size_t index) {
+        const ManualSa& sa = config_.manual_sas[index];
+        const auto path = element_path("manual_sas", index);
+        if (!loaded(path + ".key_hex") || sa.key_and_salt.size() == 0) return;
+        for (std::size_t earlier = 0; earlier < index; ++earlier) {
+            const ManualSa& other = config_.manual_sas[earlier];
+            if (!loaded(element_path("manual_sas", earlier) + ".key_hex")) continue;
+            if (other.key_and_salt.equals(sa.key_and_salt.view())) {
+                diagnostics_.error(path + ".key_hex",
+                                   "same key and salt as " + element_path("manual_sas", earlier) +
+                                       ": two SAs would share one AES-GCM nonce space (every "
+                                       "manual SA needs its own key)");
+                return;
             }
         }
     }

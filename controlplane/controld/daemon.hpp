@@ -31,7 +31,9 @@
 namespace mcsec::control {
 
 struct DaemonOptions {
-    std::filesystem::path state_dir = "/var/lib/mcsec";
+    // Where the startup timestamp persists: the config's instance.state_dir unless
+    // --state-dir overrides it.
+    std::filesystem::path state_dir = config::Instance::kDefaultStateDir;
     // Protocol only: no shared-memory region, keys are agreed and reported but not installed.
     bool no_dataplane = false;
     // The X.509 credentials for the TLS prefix channel; null with a PSK identity, which has no

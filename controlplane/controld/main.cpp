@@ -2,6 +2,8 @@
 //
 //   mcsec-controld --config FILE [--state-dir DIR] [--socket PATH] [--no-dataplane]
 //
+// --state-dir overrides the config's instance.state_dir (default /var/lib/mcsec).
+//
 // Discovers peer appliances (IDP) on the black network, agrees group keys with them and
 // publishes the SAs to the fast path's shared-memory tables. Stops on SIGINT/SIGTERM. Exit
 // status: 0 clean stop, 2 bad config or arguments, 1 any other start-up failure.
@@ -9,7 +11,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "daemon.hpp"
@@ -42,12 +46,13 @@ int main(int argc, char** argv) {
     std::string config_path;
     control::DaemonOptions options;
     std::string socket_path;
+    std::optional<std::filesystem::path> state_dir;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--config" && i + 1 < argc) {
             config_path = argv[++i];
         } else if (a == "--state-dir" && i + 1 < argc) {
-            options.state_dir = argv[++i];
+            state_dir = argv[++i];
         } else if (a == "--socket" && i + 1 < argc) {
             socket_path = argv[++i];
         } else if (a == "--no-dataplane") {
@@ -80,6 +85,7 @@ int main(int argc, char** argv) {
                                                           std::chrono::system_clock::now());
     if (!identity.ok()) return fail("identity: " + identity.error);
 
+    options.state_dir = state_dir.value_or(cfg.instance.state_dir);
     options.tls_credentials = identity.tls_credentials;
     boost::asio::io_context io;
     control::Daemon daemon(io, cfg, *identity.authenticator, options);

@@ -14,9 +14,11 @@ std::string selector_name(const config::Group& group) {
 
 SaInstaller::SaInstaller(const config::ApplianceConfig& config, shm::Region& region,
                          InstallerDelays delays)
-    : config_(config), region_(region), writer_(region), delays_(delays) {}
+    : config_(config), region_(region), delays_(delays) {}
 
 bool SaInstaller::start(std::string& error) {
+    writer_ = shm::SaTableWriter::acquire(region_, error);
+    if (!writer_) return false;
     shm::SaTableReader reader(region_);
     // Protected entries first, each with no SA until its first key is switched in (it
     // discards): a BYPASS for a wider prefix of the same group must never carry a protected
@@ -27,20 +29,20 @@ bool SaInstaller::start(std::string& error) {
         const auto address = dataplane::to_esp(group.address);
         const auto source = dataplane::policy_source(group);
         if (!reader.find_policy_entry(address, source) &&
-            !writer_.set_policy(address, source, shm::PolicyAction::Protect)) {
+            !writer_->set_policy(address, source, shm::PolicyAction::Protect)) {
             error = "cannot set the policy of group " + selector_name(group);
             return false;
         }
         groups_[selector_name(group)].group = &group;
     }
     // Entries of an earlier config go before the BYPASS and DISCARD entries come.
-    dataplane::remove_stale_policies(config_, writer_);
+    dataplane::remove_stale_policies(config_, *writer_);
     for (const auto& group : config_.groups) {
         if (group.action == config::GroupAction::Protect) continue;
         const auto action = group.action == config::GroupAction::Bypass
                                 ? shm::PolicyAction::Bypass
                                 : shm::PolicyAction::Discard;
-        if (!writer_.set_policy(dataplane::to_esp(group.address), dataplane::policy_source(group),
+        if (!writer_->set_policy(dataplane::to_esp(group.address), dataplane::policy_source(group),
                                 action)) {
             error = "cannot set the policy of group " + selector_name(group);
             return false;
@@ -71,6 +73,10 @@ bool SaInstaller::start(std::string& error) {
 bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
                           const config::SecretBytes& key_and_salt, std::uint16_t sender_id,
                           TimePoint now, std::string& error) {
+    if (!writer_) {
+        error = "not started";
+        return false;
+    }
     const std::string name = selector_name(group);
     auto it = groups_.find(name);
     if (it == groups_.end()) {
@@ -85,7 +91,7 @@ bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
     auto spec = dataplane::manual_sa_spec(config_, sa, dataplane::monotonic_seconds(), error);
     if (!spec) return false;
     spec->sender_id = sender_id;  // not the config's: MIKE assigns one per key (sender_id_of)
-    const auto slot = writer_.add_sa(*spec, error);
+    const auto slot = writer_->add_sa(*spec, error);
     if (!slot) {
         error = "group " + name + " SPI " + std::to_string(spi) + ": " + error;
         return false;
@@ -99,6 +105,7 @@ bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
 }
 
 void SaInstaller::run_due(TimePoint now) {
+    if (!writer_) return;
     while (!steps_.empty() && steps_.front().due <= now) {
         const Step step = steps_.front();
         steps_.erase(steps_.begin());
@@ -106,7 +113,7 @@ void SaInstaller::run_due(TimePoint now) {
         if (step.kind == Step::Kind::Switch) {
             // A newer epoch may have switched already: never go back to an older SA.
             if (state.receiving.empty() || state.receiving.back().slot != step.sa.slot) continue;
-            writer_.set_policy(dataplane::to_esp(state.group->address),
+            writer_->set_policy(dataplane::to_esp(state.group->address),
                                dataplane::policy_source(*state.group), shm::PolicyAction::Protect,
                                step.sa.slot);
             state.sending = step.sa;
@@ -123,11 +130,11 @@ void SaInstaller::run_due(TimePoint now) {
                 return r.slot == step.sa.slot && r.spi == step.sa.spi;
             });
             if (gone == receiving.end()) continue;  // retired by an earlier step
-            writer_.retire_sa(gone->slot);
+            writer_->retire_sa(gone->slot);
             receiving.erase(gone);
         }
     }
-    writer_.reclaim();
+    writer_->reclaim();
 }
 
 std::optional<SaInstaller::TimePoint> SaInstaller::next_due() const {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,8 +34,10 @@ class SaInstaller {
 
     SaInstaller(const config::ApplianceConfig& config, shm::Region& region, InstallerDelays delays);
 
-    // Publishes the policies that need no key (BYPASS, DISCARD) and adopts SAs a previous
-    // controld left in the region, so they are retired once their successors are active.
+    // Becomes the region's SA table writer (refused, with the holder's pid in `error`, while
+    // another process holds that role), publishes the policies that need no key (BYPASS,
+    // DISCARD) and adopts SAs a previous controld left in the region, so they are retired once
+    // their successors are active. Nothing else may be called unless this returned true.
     bool start(std::string& error);
 
     // A new key for the protected `group`: receivers accept `spi` now, senders switch at
@@ -92,7 +95,7 @@ class SaInstaller {
 
     const config::ApplianceConfig& config_;
     shm::Region& region_;
-    shm::SaTableWriter writer_;
+    std::unique_ptr<shm::SaTableWriter> writer_;  // held from start() on
     InstallerDelays delays_;
     std::map<std::string, GroupState> groups_;  // by selector_name()
     std::vector<Step> steps_;                   // ordered by due time

@@ -49,8 +49,13 @@ def run_dataplane(workdir, config, seconds=3):
 
 work = tempfile.mkdtemp(prefix="mcsec-pcap-")
 try:
-    shutil.copy(SAMPLE, work)
-    os.chmod(os.path.join(work, "pcap-offline.toml"), 0o600)  # it holds a key
+    # The sample with a private state directory (nonce ledger) instead of /var/lib/mcsec.
+    with open(SAMPLE) as f:
+        sample = f.read().replace("sender_id = 1\n",
+                                  f'sender_id = 1\nstate_dir = "{work}/state"\n', 1)
+    fd = os.open(os.path.join(work, "pcap-offline.toml"), os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(sample)
     red = [Ether(dst="01:00:5e:01:01:01") / IP(src="10.1.0.10", dst="239.1.1.1", ttl=9) /
            UDP(sport=40000, dport=40001) / Raw(b"offline %d" % i) for i in range(20)]
     red.append(Ether() / IP(src="10.1.0.10", dst="239.9.9.9") / UDP() / Raw(b"no policy"))
@@ -75,7 +80,8 @@ try:
     with open(os.path.join(work, "pcap-offline.toml")) as f:
         text = f.read().replace('name = "offline1"', 'name = "offline2"').replace(
             "sender_id = 1", "sender_id = 2")
-    with open(os.path.join(work, "reverse.toml"), "w") as f:
+    fd = os.open(os.path.join(work, "reverse.toml"), os.O_WRONLY | os.O_CREAT, 0o600)
+    with os.fdopen(fd, "w") as f:
         f.write(text)
     os.chmod(os.path.join(work, "reverse.toml"), 0o600)
     shutil.copy(os.path.join(work, "black-out.pcap"), os.path.join(work, "black-in.pcap"))

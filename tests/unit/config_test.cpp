@@ -130,6 +130,7 @@ TEST(ConfigLoader, LoadsValidConfigWithDefaults) {
     EXPECT_EQ(config.schema_version, 1);
     EXPECT_EQ(config.instance.name, "test");
     EXPECT_EQ(config.instance.sender_id, 7);
+    EXPECT_EQ(config.instance.state_dir, "/var/lib/mcsec");
 
     ASSERT_EQ(config.ports.size(), 2U);
     EXPECT_EQ(config.ports[0].role, PortRole::Red);
@@ -363,6 +364,23 @@ TEST(ConfigInstance, SenderIdOutOfRange) {
     }
     const auto text = with_replaced(kValidConfig, "sender_id = 7", "sender_id = 65535");
     EXPECT_TRUE(load(text).ok());
+}
+
+TEST(ConfigInstance, StateDirMustBeAnAbsolutePath) {
+    auto text = with_replaced(kValidConfig, "sender_id = 7\n",
+                              "sender_id = 7\nstate_dir = \"/run/x/mcsec-state\"\n");
+    auto result = load(text);
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    EXPECT_EQ(result.config().instance.state_dir, "/run/x/mcsec-state");
+    text = with_replaced(kValidConfig, "sender_id = 7\n", "sender_id = 7\nstate_dir = \"state\"\n");
+    const auto error = only_error(load(text));
+    expect_position(error, 6, 13);
+    EXPECT_EQ(error.key_path, "instance.state_dir");
+    EXPECT_EQ(error.message, "must be an absolute path (it holds the nonce ledger)");
+    text = with_replaced(kValidConfig, "sender_id = 7\n", "sender_id = 7\nstate_dir = 5\n");
+    EXPECT_TRUE(has_error(load(text), "instance.state_dir", "expected a string"));
+    text = with_replaced(kValidConfig, "sender_id = 7\n", "sender_id = 7\nstate_dir = \"\"\n");
+    EXPECT_TRUE(has_error(load(text), "instance.state_dir", "must not be empty"));
 }
 
 TEST(ConfigInstance, NameMustBeAShortIdentifier) {
@@ -1135,11 +1153,28 @@ TEST(ConfigManualSas, DuplicateSpi) {
         with_replaced(kValidConfig, "[identity]",
                       "[[groups]]\naddress = \"239.1.1.2\"\npolicy = \"gold\"\n\n[identity]") +
         "\n[[manual_sas]]\ngroup = \"239.1.1.2\"\nspi = 0x1000\n"
-        "key_hex = \"000102030405060708090a0b0c0d0e0f10111213\"\n";
+        "key_hex = \"ff0102030405060708090a0b0c0d0e0f10111213\"\n";
     const auto error = only_error(load(text));
     expect_position(error, 44, 7);
     EXPECT_EQ(error.key_path, "manual_sas[1].spi");
     EXPECT_EQ(error.message, "SPI 4096 is already used by manual_sas[0]");
+}
+
+TEST(ConfigManualSas, TwoSasWithOneKeyAndSaltAreRefused) {
+    // Same key and salt under another SPI: the two SAs would share one nonce space.
+    const auto text =
+        with_replaced(kValidConfig, "[identity]",
+                      "[[groups]]\naddress = \"239.1.1.2\"\npolicy = \"gold\"\n\n[identity]") +
+        "\n[[manual_sas]]\ngroup = \"239.1.1.2\"\nspi = 0x2000\n"
+        "key_hex = \"000102030405060708090a0b0c0d0e0f10111213\"\n";
+    const auto error = only_error(load(text));
+    expect_position(error, 45, 11);
+    EXPECT_EQ(error.key_path, "manual_sas[1].key_hex");
+    EXPECT_NE(error.message.find("same key and salt as manual_sas[0]"), std::string::npos)
+        << error.message;
+    EXPECT_EQ(error.message.find("000102"), std::string::npos) << "never echo key material";
+    // Another salt is another nonce space.
+    EXPECT_TRUE(load(with_replaced(text, "0e0f10111213\"\n", "0e0f10111214\"\n")).ok());
 }
 
 TEST(ConfigManualSas, SpiRange) {

@@ -2,6 +2,7 @@
 // shared-memory region, the startup timestamp, and the key check value.
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <stdexcept>
 
 #include <algorithm>
 #include <filesystem>
@@ -170,6 +171,13 @@ TEST_F(Installer, TheSaCarriesTheSenderIdOfItsKeyNotTheConfigs) {
     EXPECT_EQ(restarted.snapshot().at("239.1.1.1").sas.at(1).sender_id, 5);
 }
 
+TEST_F(Installer, ASecondControldOnTheRegionIsRefused) {
+    SaInstaller second(config_, *region_, InstallerDelays{100ms, 400ms});
+    std::string error;
+    EXPECT_FALSE(second.start(error));
+    EXPECT_NE(error.find("pid " + std::to_string(getpid())), std::string::npos) << error;
+}
+
 TEST_F(Installer, AnSpiAlreadyInUseIsRefused) {
     std::string error;
     ASSERT_TRUE(installer_->install(group(), 0x1111, key(1), 7, t0_, error));
@@ -219,13 +227,16 @@ TEST_F(Installer, ARestartedControldAdoptsAndLaterRetiresThePreviousSas) {
 TEST_F(Installer, EntriesOfAnEarlierConfigAreRemovedAtStart) {
     const auto stale_group = test::ip("239.1.1.1");
     const esp::SourcePrefix stale{test::ip("10.0.0.0"), 104};
+    installer_.reset();  // the writer role goes with it
     {
-        shm::SaTableWriter earlier(*region_);
+        std::string earlier_error;
+        auto earlier_role = shm::SaTableWriter::acquire(*region_, earlier_error);
+        if (!earlier_role) throw std::runtime_error(earlier_error);
+        shm::SaTableWriter& earlier = *earlier_role;
         ASSERT_TRUE(earlier.set_policy(stale_group, stale, shm::PolicyAction::Bypass));
         ASSERT_TRUE(
             earlier.set_policy(test::ip("239.9.9.9"), std::nullopt, shm::PolicyAction::Bypass));
     }
-    installer_.reset();
     SaInstaller restarted(config_, *region_, InstallerDelays{100ms, 400ms});
     std::string error;
     ASSERT_TRUE(restarted.start(error)) << error;

@@ -13,8 +13,10 @@
 #include "mcsec/dataplane/outbound_policy.hpp"
 #include "mcsec/dataplane/sa_cache.hpp"
 #include "mcsec/dataplane/sender_id_conflicts.hpp"
+#include "mcsec/dataplane/seq_reserver.hpp"
 #include "mcsec/esp/esp_decap.hpp"
 #include "mcsec/esp/esp_encap.hpp"
+#include "temp_dir.hpp"
 #include "test_packets.hpp"
 
 namespace mcsec::dataplane {
@@ -86,9 +88,10 @@ class ManualKeys : public ::testing::Test {
 };
 
 TEST_F(ManualKeys, PublishesSasAndPoliciesIdempotently) {
-    shm::SaTableWriter writer(*region_);
     std::string error;
-    ASSERT_TRUE(apply_manual_keys(cfg_, *region_, writer, 100, error)) << error;
+    auto writer = shm::SaTableWriter::acquire(*region_, error);
+    ASSERT_TRUE(writer) << error;
+    ASSERT_TRUE(apply_manual_keys(cfg_, *region_, *writer, 100, error)) << error;
     shm::SaTableReader reader(*region_);
     const uint32_t slot = reader.find_inbound(0x1001, test::ip("239.255.1.1"));
     ASSERT_NE(slot, shm::kNoSlot);
@@ -102,16 +105,27 @@ TEST_F(ManualKeys, PublishesSasAndPoliciesIdempotently) {
     EXPECT_EQ(region_->control(slot).sender_id, cfg_.instance.sender_id);
 
     region_->runtime(slot).outbound.last_seq = 42;  // traffic was sent
-    shm::SaTableWriter again(*region_);
-    ASSERT_TRUE(apply_manual_keys(cfg_, *region_, again, 200, error)) << error;
+    writer.reset();
+    auto again = shm::SaTableWriter::acquire(*region_, error);
+    ASSERT_TRUE(again) << error;
+    ASSERT_TRUE(apply_manual_keys(cfg_, *region_, *again, 200, error)) << error;
     EXPECT_EQ(reader.find_inbound(0x1001, test::ip("239.255.1.1")), slot);
     EXPECT_EQ(region_->runtime(slot).outbound.last_seq, 42u) << "counters must survive";
 }
 
 TEST_F(ManualKeys, RedToBlackToRedThroughTheSharedTables) {
-    shm::SaTableWriter writer(*region_);
     std::string error;
+    auto writer_role = shm::SaTableWriter::acquire(*region_, error);
+    ASSERT_TRUE(writer_role) << error;
+    shm::SaTableWriter& writer = *writer_role;
     ASSERT_TRUE(apply_manual_keys(cfg_, *region_, writer, 0, error)) << error;
+    // As the dataplane does before its lcores start: the SAs' first sequence numbers go on
+    // disk in the nonce ledger.
+    test::TempDir state;
+    auto ledger = NonceLedger::open(state.path(), cfg_.instance.name, error);
+    ASSERT_TRUE(ledger) << error;
+    SeqReserver reserver(*region_, ledger.get(), nullptr);
+    EXPECT_EQ(reserver.poll().ready, 2u);
     auto engine = crypto::make_engine(crypto::Backend::IpsecMb);
     shm::SaTableReader reader(*region_);
     SaCache cache(*region_, *engine);
@@ -124,10 +138,14 @@ TEST_F(ManualKeys, RedToBlackToRedThroughTheSharedTables) {
     far_cfg.instance.sender_id = static_cast<uint16_t>(cfg_.instance.sender_id + 1);
     shm::Region::remove(far_cfg.instance.name);
     auto far = shm::Region::create(far_cfg.instance.name, region_geometry(far_cfg), error);
+    struct RemoveAtEnd {
+        std::string name;
+        ~RemoveAtEnd() { shm::Region::remove(name); }
+    } remove_far{far_cfg.instance.name};
     ASSERT_TRUE(far) << error;
-    shm::Region::remove(far_cfg.instance.name);  // the mapping stays until the test ends
-    shm::SaTableWriter far_writer(*far);
-    ASSERT_TRUE(apply_manual_keys(far_cfg, *far, far_writer, 0, error)) << error;
+    auto far_writer = shm::SaTableWriter::acquire(*far, error);
+    ASSERT_TRUE(far_writer) << error;
+    ASSERT_TRUE(apply_manual_keys(far_cfg, *far, *far_writer, 0, error)) << error;
     shm::SaTableReader far_reader(*far);
     SaCache far_cache(*far, *engine);
     ShmInboundLookup lookup(far_reader, far_cache);
@@ -185,8 +203,10 @@ TEST_F(ManualKeys, RedToBlackToRedThroughTheSharedTables) {
 }
 
 TEST_F(ManualKeys, CacheSeesAReplacedSaWithinOneLookup) {
-    shm::SaTableWriter writer(*region_);
     std::string error;
+    auto writer_role = shm::SaTableWriter::acquire(*region_, error);
+    ASSERT_TRUE(writer_role) << error;
+    shm::SaTableWriter& writer = *writer_role;
     ASSERT_TRUE(apply_manual_keys(cfg_, *region_, writer, 0, error)) << error;
     auto engine = crypto::make_engine(crypto::Backend::IpsecMb);
     shm::SaTableReader reader(*region_);
@@ -200,6 +220,9 @@ TEST_F(ManualKeys, CacheSeesAReplacedSaWithinOneLookup) {
     // Make-before-break: a new SA next to the old one, then the policy switches to it.
     auto spec = *manual_sa_spec(cfg_, cfg_.manual_sas[0], 0, error);
     spec.spi = 0x2001;
+    std::vector<uint8_t> new_key(spec.key.begin(), spec.key.end());
+    new_key[0] ^= 1;  // a rollover brings a new key (the writer refuses a second SA on one key)
+    spec.key = new_key;
     const auto slot = writer.add_sa(spec, error);
     ASSERT_TRUE(slot) << error;
     ASSERT_TRUE(

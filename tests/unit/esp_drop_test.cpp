@@ -407,6 +407,43 @@ TEST_F(EspDrops, CounterExhaustionForcesRekeyNeverWraps) {
     EXPECT_EQ(encap_one(c), DropReason::SeqExhausted);
 }
 
+TEST_F(EspDrops, NothingAboveSeqLimitLeaves) {
+    // The nonce ledger has numbers up to 3 on disk: packets 4 and 5 must not be sent.
+    out_->runtime->seq_limit = 3;
+    std::vector<std::unique_ptr<TestPacket>> burst;
+    std::vector<PacketBuffer*> pkts;
+    std::vector<OutboundSa*> sas;
+    for (int i = 0; i < 5; ++i) {
+        burst.push_back(
+            std::make_unique<TestPacket>(test::udp_packet("10.1.0.1", "239.1.1.1", 10)));
+        pkts.push_back(&burst.back()->buffer());
+        sas.push_back(out_.get());
+    }
+    std::vector<DropReason> reasons(5);
+    EXPECT_EQ(encap_->process(pkts, sas, reasons, now_), 3u);
+    EXPECT_EQ(reasons[3], DropReason::SeqNotReserved);
+    EXPECT_EQ(reasons[4], DropReason::SeqNotReserved);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(load_be32(pkts[i]->data() + 24), static_cast<uint32_t>(i + 1)) << i;
+    }
+    // At the limit nothing is consumed any more: the counter stays where it is.
+    const uint64_t last = out_->runtime->last_seq;
+    TestPacket more(test::udp_packet("10.1.0.1", "239.1.1.1", 10));
+    EXPECT_EQ(encap_one(more), DropReason::SeqNotReserved);
+    EXPECT_EQ(out_->runtime->last_seq, last);
+    // A new reservation lets traffic continue above every number handed out before.
+    out_->runtime->seq_limit = 100;
+    TestPacket after(test::udp_packet("10.1.0.1", "239.1.1.1", 10));
+    EXPECT_EQ(encap_one(after), DropReason::Count);
+    EXPECT_GT(load_be32(after.buffer().data() + 24), 3u);
+    // An SA never reserved (a fresh shared-memory slot) sends nothing.
+    out_->runtime->seq_limit = 0;
+    out_->runtime->last_seq = 0;
+    TestPacket fresh(test::udp_packet("10.1.0.1", "239.1.1.1", 10));
+    EXPECT_EQ(encap_one(fresh), DropReason::SeqNotReserved);
+    EXPECT_EQ(out_->runtime->last_seq, 0u);
+}
+
 TEST_F(EspDrops, EsnRolloverEndToEnd) {
     // Sender and receiver cross the 2^32 boundary; the high half lives only in the AAD.
     out_->runtime->last_seq = 0xffffffffULL - 5;

@@ -1,10 +1,14 @@
 // The shared-memory SA table contract: region creation and checks, SA publish/retire with
 // grace periods, policies, writer restart, and lock-free reads during writes.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
+#include <map>
 #include <thread>
 
 #include "mcsec/shm/sa_table.hpp"
@@ -31,10 +35,15 @@ class Shm : public ::testing::Test {
     }
     void TearDown() override { Region::remove(instance_); }
 
+    // Every SPI gets its own key: two outbound SAs with one key, salt and sender ID would share
+    // a nonce space, and the writer refuses that.
     SaSpec spec(uint32_t spi, const char* dst = "239.100.1.1") {
         SaSpec s;
         s.spi = spi;
-        s.key = key_;
+        auto& key = keys_[spi];
+        key.assign(16, 0xa5);
+        std::memcpy(key.data(), &spi, sizeof spi);
+        s.key = key;
         s.salt = {1, 2, 3, 4};
         s.replay_window = 256;
         s.max_senders = 4;
@@ -47,7 +56,14 @@ class Shm : public ::testing::Test {
     std::string instance_;
     Geometry geometry_;
     std::unique_ptr<Region> region_;
-    std::vector<uint8_t> key_ = std::vector<uint8_t>(16, 0xa5);
+    std::map<uint32_t, std::vector<uint8_t>> keys_;
+
+    std::unique_ptr<SaTableWriter> acquire_writer() {
+        std::string error;
+        auto writer = SaTableWriter::acquire(*region_, error);
+        EXPECT_TRUE(writer) << error;
+        return writer;
+    }
 };
 
 TEST_F(Shm, RegionIsMode0600AndAttachChecksIt) {
@@ -80,7 +96,8 @@ TEST_F(Shm, AttachRejectsGarbageAndOtherGeometry) {
 }
 
 TEST_F(Shm, PublishedSaIsFoundWithItsParameters) {
-    SaTableWriter writer(*region_);
+    auto writer_role = acquire_writer();
+    SaTableWriter& writer = *writer_role;
     std::string error;
     auto slot = writer.add_sa(spec(0x1234), error);
     ASSERT_TRUE(slot) << error;
@@ -91,7 +108,7 @@ TEST_F(Shm, PublishedSaIsFoundWithItsParameters) {
     std::array<uint8_t, 32> key{};
     auto params = params_from_control(region_->control(*slot), key);
     EXPECT_EQ(params.spi, 0x1234u);
-    EXPECT_EQ(std::vector<uint8_t>(params.key.begin(), params.key.end()), key_);
+    EXPECT_EQ(std::vector<uint8_t>(params.key.begin(), params.key.end()), keys_.at(0x1234));
     EXPECT_EQ(params.tunnel_destination, test::ip("239.100.1.1"));
     EXPECT_FALSE(writer.add_sa(spec(0x1234), error)) << "duplicate inbound (SPI, dst)";
     EXPECT_NE(error.find("exists"), std::string::npos);
@@ -102,7 +119,8 @@ TEST_F(Shm, RetiredSlotWaitsForEveryOnlineLcoreThenIsWiped) {
     SaTableReader reader(*region_);
     reader.set_online(0, true);
     reader.set_online(1, true);
-    SaTableWriter writer(*region_);
+    auto writer_role = acquire_writer();
+    SaTableWriter& writer = *writer_role;
     std::string error;
     const uint32_t slot = *writer.add_sa(spec(0x2000), error);
     const uint32_t free_before = writer.free_slots();
@@ -123,7 +141,8 @@ TEST_F(Shm, OfflineLcoresAndADeadDataplaneDoNotBlockReclaim) {
     SaTableReader reader(*region_);
     reader.set_online(0, true);
     region_->header().dataplane_pid.store(getpid());
-    SaTableWriter writer(*region_);
+    auto writer_role = acquire_writer();
+    SaTableWriter& writer = *writer_role;
     std::string error;
     const uint32_t slot = *writer.add_sa(spec(0x3000), error);
     writer.retire_sa(slot);
@@ -139,7 +158,8 @@ TEST_F(Shm, OfflineLcoresAndADeadDataplaneDoNotBlockReclaim) {
 }
 
 TEST_F(Shm, PoliciesSourceSpecificWinsAndSwitchIsAtomic) {
-    SaTableWriter writer(*region_);
+    auto writer_role = acquire_writer();
+    SaTableWriter& writer = *writer_role;
     SaTableReader reader(*region_);
     const auto group = test::ip("239.1.1.1");
     EXPECT_FALSE(reader.find_policy(group, test::ip("10.0.0.1")));
@@ -164,7 +184,8 @@ TEST_F(Shm, PoliciesSourceSpecificWinsAndSwitchIsAtomic) {
 // RFC 4301 4.4.1: the longest source prefix that holds the source decides; no entry, no
 // policy. Prefix lengths count bits of the 16-byte form (IPv4 /24 = 120).
 TEST_F(Shm, LongestSourcePrefixWins) {
-    SaTableWriter writer(*region_);
+    auto writer_role = acquire_writer();
+    SaTableWriter& writer = *writer_role;
     SaTableReader reader(*region_);
     const auto group = test::ip("239.1.1.1");
     const auto action = [&](const char* source) {
@@ -205,7 +226,8 @@ TEST_F(Shm, LongestSourcePrefixWins) {
 }
 
 TEST_F(Shm, PolicySelectorsAreMaskedAndIpv6Works) {
-    SaTableWriter writer(*region_);
+    auto writer_role = acquire_writer();
+    SaTableWriter& writer = *writer_role;
     SaTableReader reader(*region_);
     const auto group = test::ip("ff3e::1:1");
     // Host bits past the length are not part of the key.
@@ -237,11 +259,13 @@ TEST_F(Shm, RestartedWriterKeepsTheLengthsOfEveryGroup) {
     const auto group = test::ip("239.1.1.1");
     const esp::SourcePrefix a{test::ip("10.1.0.0"), 120}, b{test::ip("10.2.0.0"), 120};
     {
-        SaTableWriter writer(*region_);
+        auto writer_role = acquire_writer();
+        SaTableWriter& writer = *writer_role;
         ASSERT_TRUE(writer.set_policy(group, a, PolicyAction::Bypass));
         ASSERT_TRUE(writer.set_policy(group, b, PolicyAction::Protect, 1));
     }
-    SaTableWriter writer(*region_);
+    auto writer_role = acquire_writer();
+    SaTableWriter& writer = *writer_role;
     SaTableReader reader(*region_);
     ASSERT_TRUE(writer.remove_policy(group, a));
     EXPECT_EQ(policy_action(*reader.find_policy(group, test::ip("10.2.0.7"))),
@@ -257,7 +281,8 @@ TEST_F(Shm, RestartedWriterKeepsTheLengthsOfEveryGroup) {
 TEST_F(Shm, LookupsNeverMissAnEntryWhileOthersComeAndGo) {
     region_->header().dataplane_pid.store(getpid());
     const auto group = test::ip("239.1.1.1");
-    SaTableWriter writer(*region_);
+    auto writer_role = acquire_writer();
+    SaTableWriter& writer = *writer_role;
     ASSERT_TRUE(writer.set_policy(group, esp::SourcePrefix{test::ip("10.1.1.0"), 120},
                                   PolicyAction::Protect, 7));
     std::atomic<bool> stop{false};
@@ -302,7 +327,8 @@ TEST_F(Shm, LookupsNeverMissAnEntryWhileOthersComeAndGo) {
 }
 
 TEST_F(Shm, TableFullAndGeometryLimitsAreErrors) {
-    SaTableWriter writer(*region_);
+    auto writer_role = acquire_writer();
+    SaTableWriter& writer = *writer_role;
     std::string error;
     auto too_big = spec(1);
     too_big.replay_window = 4096;
@@ -321,18 +347,101 @@ TEST_F(Shm, RestartedWriterKnowsFreeAndRetiredSlots) {
     std::string error;
     uint32_t kept, retired;
     {
-        SaTableWriter writer(*region_);
+        auto writer_role = acquire_writer();
+        SaTableWriter& writer = *writer_role;
         kept = *writer.add_sa(spec(0x10), error);
         retired = *writer.add_sa(spec(0x11), error);
         writer.retire_sa(retired);
     }
-    SaTableWriter writer(*region_);
+    auto writer_role = acquire_writer();
+    SaTableWriter& writer = *writer_role;
     EXPECT_EQ(writer.free_slots(), geometry_.sa_slots - 2);
     EXPECT_EQ(writer.pending(), 2u);  // the retired slot and its SAD tombstone
     EXPECT_TRUE(writer.synchronize(std::chrono::milliseconds(100)));  // no dataplane attached
     EXPECT_EQ(writer.free_slots(), geometry_.sa_slots - 1);
     SaTableReader reader(*region_);
     EXPECT_EQ(reader.find_inbound(0x10, test::ip("239.100.1.1")), kept);
+}
+
+// Two Active outbound SAs with one key, salt and sender ID would share one AES-GCM nonce space.
+TEST_F(Shm, OneNonceSpaceHasOneActiveOutboundSa) {
+    auto writer_role = acquire_writer();
+    SaTableWriter& writer = *writer_role;
+    std::string error;
+    const auto first = writer.add_sa(spec(0x100), error);
+    ASSERT_TRUE(first) << error;
+    EXPECT_EQ(region_->runtime(*first).outbound.seq_limit, 0u) << "nothing reserved yet";
+    SaSpec again = spec(0x200);
+    again.key = keys_.at(0x100);
+    EXPECT_FALSE(writer.add_sa(again, error));
+    EXPECT_NE(error.find("same key, salt and sender ID"), std::string::npos) << error;
+    again.sender_id = 2;  // another sender ID is another nonce space
+    EXPECT_TRUE(writer.add_sa(again, error)) << error;
+    again.sender_id = 1;
+    again.spi = 0x300;
+    again.direction = kInbound;  // receiving only: no nonces of ours
+    EXPECT_TRUE(writer.add_sa(again, error)) << error;
+    ASSERT_TRUE(writer.retire_sa(*first));
+    again.spi = 0x400;
+    again.direction = kInbound | kOutbound;
+    EXPECT_TRUE(writer.add_sa(again, error)) << "the first one is retired: " << error;
+}
+
+// The single-writer rule is enforced: the role is a flock on the region file.
+TEST_F(Shm, OnlyOneWriterAtATimeAndDestructionReleasesTheRole) {
+    std::string error;
+    auto first = SaTableWriter::acquire(*region_, error);
+    ASSERT_TRUE(first) << error;
+    EXPECT_EQ(region_->header().writer_pid.load(), getpid());
+    EXPECT_FALSE(SaTableWriter::acquire(*region_, error)) << "second writer in this process";
+    EXPECT_NE(error.find("pid " + std::to_string(getpid())), std::string::npos) << error;
+    // Another mapping of the same region (as another process would have) is refused too.
+    auto other_mapping = Region::attach(instance_, error);
+    ASSERT_TRUE(other_mapping) << error;
+    EXPECT_FALSE(SaTableWriter::acquire(*other_mapping, error));
+    first.reset();
+    EXPECT_EQ(region_->header().writer_pid.load(), 0);
+    auto second = SaTableWriter::acquire(*other_mapping, error);
+    EXPECT_TRUE(second) << error;
+}
+
+TEST_F(Shm, AWriterInAnotherProcessIsNamedAndItsDeathReleasesTheRole) {
+    int ready[2];
+    ASSERT_EQ(pipe(ready), 0);
+    const pid_t child = fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        std::string child_error;
+        auto region = Region::attach(instance_, child_error);
+        auto writer = region ? SaTableWriter::acquire(*region, child_error) : nullptr;
+        const char ok = writer ? '1' : '0';
+        (void)!write(ready[1], &ok, 1);
+        pause();  // holds the role until killed
+        _exit(0);
+    }
+    char ok = 0;
+    ASSERT_EQ(read(ready[0], &ok, 1), 1);
+    close(ready[0]);
+    close(ready[1]);
+    ASSERT_EQ(ok, '1') << "the child could not become the writer";
+    std::string error;
+    EXPECT_FALSE(SaTableWriter::acquire(*region_, error));
+    EXPECT_NE(error.find("pid " + std::to_string(child)), std::string::npos) << error;
+    kill(child, SIGKILL);  // no clean shutdown: the kernel drops the lock
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    auto writer = SaTableWriter::acquire(*region_, error);
+    EXPECT_TRUE(writer) << error;
+}
+
+TEST_F(Shm, AWriterOfARemovedRegionIsRefused) {
+    Region::remove(instance_);
+    std::string error;
+    auto fresh = Region::create(instance_, geometry_, error);
+    ASSERT_TRUE(fresh) << error;
+    EXPECT_FALSE(SaTableWriter::acquire(*region_, error)) << "the old mapping's file is gone";
+    EXPECT_NE(error.find("removed or replaced"), std::string::npos) << error;
+    EXPECT_TRUE(SaTableWriter::acquire(*fresh, error)) << error;
 }
 
 // A reader hammering lookups while the writer adds and retires SAs never sees an entry whose
@@ -362,7 +471,8 @@ TEST_F(Shm, LockFreeReadsStayConsistentUnderWrites) {
         }
         reader.set_online(0, false);
     });
-    SaTableWriter writer(*region_);
+    auto writer_role = acquire_writer();
+    SaTableWriter& writer = *writer_role;
     std::string error;
     int failed_round = -1;
     // Start writing only once the reader is online and polling, and keep writing until it

@@ -9,6 +9,7 @@
 // config and the first wrong packet.
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <stdexcept>
 
 #include <map>
 
@@ -41,7 +42,10 @@ TEST(SpdProperty, ManualKeyingMatchesTheRfc4301Reference) {
         auto region = shm::Region::create(instance, region_geometry(cfg), error);
         ASSERT_TRUE(region) << error;
         {
-            shm::SaTableWriter writer(*region);
+            std::string writer_error;
+            auto writer_role = shm::SaTableWriter::acquire(*region, writer_error);
+            if (!writer_role) throw std::runtime_error(writer_error);
+            shm::SaTableWriter& writer = *writer_role;
             ASSERT_TRUE(apply_manual_keys(cfg, *region, writer, 0, error)) << where << error;
         }
         std::map<const config::Group*, uint32_t> spi_of;
@@ -103,7 +107,10 @@ TEST(SpdCapacity, TenThousandSourcePrefixesOfOneGroupFit) {
     std::string error;
     auto region = shm::Region::create(instance, region_geometry(cfg), error);
     ASSERT_TRUE(region) << error;
-    shm::SaTableWriter writer(*region);
+    std::string writer_error;
+    auto writer_role = shm::SaTableWriter::acquire(*region, writer_error);
+    if (!writer_role) throw std::runtime_error(writer_error);
+    shm::SaTableWriter& writer = *writer_role;
     ASSERT_TRUE(apply_manual_keys(cfg, *region, writer, 0, error)) << error;
     EXPECT_EQ(writer.policies().size(), 10002u);
     shm::SaTableReader reader(*region);
@@ -117,6 +124,7 @@ TEST(SpdCapacity, TenThousandSourcePrefixesOfOneGroupFit) {
                   shm::PolicyAction::Discard)
             << prefix;
     }
+    writer_role.reset();  // the writer before the region it writes
     region.reset();
     shm::Region::remove(instance);
 }

@@ -4,8 +4,14 @@
 // make-before-break across several appliances: `add` the new SA on every appliance (each
 // accepts it inbound at once), then `switch` every appliance's senders to it, then `retire` the
 // old one everywhere. The dataplane sees each step within microseconds.
+#include <signal.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 
 #include "commands.hpp"
 #include "mcsec/dataplane/manual_keying.hpp"
@@ -30,6 +36,30 @@ bool parse_hex(const std::string& hex, config::SecretBytes& out) {
         if (hi < 0 || lo < 0 || !out.push_back(static_cast<uint8_t>(hi << 4 | lo))) return false;
     }
     return true;
+}
+
+// The dataplane reserves a new outbound SA's first sequence numbers in its nonce ledger (a few
+// milliseconds: one poll of its reserver and an fsync); it sends nothing on the SA before that.
+// Waits for it, so a `switch` right after an `add` loses no packet. False if no dataplane is
+// attached or it did not happen in time (its log says why).
+bool wait_reserved(shm::Region& region, uint32_t slot, std::chrono::milliseconds timeout) {
+    const int32_t pid = region.header().dataplane_pid.load(std::memory_order_acquire);
+    if (pid <= 0 || (kill(pid, 0) != 0 && errno != EPERM)) return false;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const uint64_t& limit = region.runtime(slot).outbound.seq_limit;
+    while (std::atomic_ref<const uint64_t>(limit).load(std::memory_order_acquire) == 0) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+void warn_unreserved(const std::string& verb, uint32_t spi) {
+    std::fprintf(stderr,
+                 "mcsecctl sa %s: note: no running dataplane has reserved sequence numbers for "
+                 "spi 0x%08x yet; it sends nothing on it until one has (see the dataplane's log "
+                 "for its nonce ledger)\n",
+                 verb.c_str(), spi);
 }
 
 int usage(const std::string& why) {
@@ -69,9 +99,15 @@ int sa_command(const Args& args) {
     const esp::IpAddress red = dataplane::to_esp(g->address);
     const auto source = dataplane::policy_source(*g);
 
-    shm::SaTableWriter writer(*region);
-    shm::SaTableReader reader(*region);
     std::string error;
+    // One writer at a time (controld, another mcsecctl, the dataplane's manual keying).
+    auto writer_role = shm::SaTableWriter::acquire(*region, error);
+    if (!writer_role) {
+        std::cerr << "mcsecctl sa " << verb << ": refused: " << error << "\n";
+        return 1;
+    }
+    shm::SaTableWriter& writer = *writer_role;
+    shm::SaTableReader reader(*region);
     if (verb == "add") {
         if (!parse_hex(args.get("key"), manual.key_and_salt)) {
             return usage("--key must be hex: AES key followed by the 4-byte salt");
@@ -85,8 +121,11 @@ int sa_command(const Args& args) {
             std::cerr << "mcsecctl sa add: " << error << "\n";
             return 1;
         }
+        const bool reserved = wait_reserved(*region, *slot, std::chrono::seconds(2));
+        if (!reserved) warn_unreserved(verb, manual.spi);
         if (args.json) {
-            std::printf("{\"slot\": %u, \"spi\": %u}\n", *slot, manual.spi);
+            std::printf("{\"slot\": %u, \"spi\": %u, \"reserved\": %s}\n", *slot, manual.spi,
+                        reserved ? "true" : "false");
         } else {
             std::printf(
                 "added SA spi 0x%08x in slot %u (accepted inbound now; senders move at "
@@ -102,6 +141,8 @@ int sa_command(const Args& args) {
         return 1;
     }
     if (verb == "switch") {
+        if (!wait_reserved(*region, slot, std::chrono::seconds(2)))
+            warn_unreserved(verb, manual.spi);
         if (!writer.set_policy(red, source, shm::PolicyAction::Protect, slot)) {
             std::cerr << "mcsecctl sa switch: SPD full\n";
             return 1;

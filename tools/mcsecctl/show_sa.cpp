@@ -27,10 +27,11 @@ int show_sa(const Args& args) {
             std::printf(
                 "%s{\"slot\": %u, \"state\": \"%s\", \"spi\": %u, \"group\": \"%s\", "
                 "\"tunnel_destination\": \"%s\", \"sender_id\": %u, \"last_seq\": %lu, "
+                "\"seq_limit\": %lu, "
                 "\"out_packets\": %lu, \"in_packets\": %lu, \"soft_expired\": %s, "
                 "\"hard_expired\": %s}",
                 first ? "" : ", ", s, state_text, c.spi, group.c_str(), tunnel.c_str(), c.sender_id,
-                seq, out.packets, in.packets,
+                seq, esp::load_relaxed(r.outbound.seq_limit), out.packets, in.packets,
                 esp::flag_set(r.outbound.soft_expired) ? "true" : "false",
                 esp::flag_set(r.outbound.hard_expired) ? "true" : "false");
         } else {

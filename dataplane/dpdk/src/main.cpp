@@ -33,6 +33,8 @@
 #include "mcsec/dataplane/membership_query.hpp"
 #include "mcsec/dataplane/monotonic.hpp"
 #include "mcsec/dataplane/sender_id_conflicts.hpp"
+#include "mcsec/dataplane/nonce_ledger.hpp"
+#include "mcsec/dataplane/seq_reserver.hpp"
 #include "mcsec/shm/sa_table.hpp"
 #include "port.hpp"
 
@@ -46,11 +48,9 @@ void on_signal(int) {
     g_stop.store(true);
 }
 
-// Sequence numbers jump this far when a dataplane attaches to SAs a previous one used. The
-// counters live in shared memory and are bumped before a packet leaves, so they are exact even
-// after kill -9; the jump is a margin against a counter update that never reached memory, and
-// costs nothing (receivers accept gaps).
-constexpr uint64_t kRestartSeqJump = 1 << 16;
+// How often the sequence-number reserver looks at the SA slots: new SAs (mcsecctl sa add,
+// controld) get their first block within this, and refills are asked for half a block ahead.
+constexpr auto kReservePeriod = std::chrono::milliseconds(5);
 
 int fail(const std::string& message, int status = 1) {
     std::cerr << "mcsec-dataplane: " << message << "\n";
@@ -62,19 +62,6 @@ unsigned reserved_hugepages() {
     unsigned n = 0;
     f >> n;
     return n;
-}
-
-void jump_sequence_numbers(shm::Region& region) {
-    for (uint32_t s = 0; s < region.geometry().sa_slots; ++s) {
-        const shm::SaControl& c = region.control(s);
-        if (c.state.load(std::memory_order_acquire) !=
-                static_cast<uint32_t>(shm::SlotState::Active) ||
-            !(c.direction & shm::kOutbound)) {
-            continue;
-        }
-        std::atomic_ref<uint64_t>(region.runtime(s).outbound.last_seq)
-            .fetch_add(kRestartSeqJump, std::memory_order_relaxed);
-    }
 }
 
 void print_summary(shm::Region& region, uint32_t lcores) {
@@ -163,20 +150,44 @@ int main(int argc, char** argv) {
         return fail("another mcsec-dataplane (pid " + std::to_string(previous) +
                     ") is attached to " + shm::Region::path_of(cfg.instance.name));
     }
-    if (!created) jump_sequence_numbers(*region);
     // The region is the source of truth once it exists: a restarted dataplane keeps the SAs
     // it finds (including rollovers done since start), and only a new region gets the config's
     // manual SAs. (To load changed manual keys: mcsecctl sa add/switch/retire.)
     if (created && cfg.keying.mode == config::KeyingMode::Manual) {
-        shm::SaTableWriter writer(*region);
-        if (!dataplane::apply_manual_keys(cfg, *region, writer, dataplane::monotonic_seconds(),
+        // The writer role is held only while the keys go in, so `mcsecctl sa add|switch|retire`
+        // works while the dataplane runs.
+        auto writer = shm::SaTableWriter::acquire(*region, error);
+        if (!writer) return fail("manual keys: " + error);
+        if (!dataplane::apply_manual_keys(cfg, *region, *writer, dataplane::monotonic_seconds(),
                                           error)) {
             return fail("manual keys: " + error);
         }
     }
     std::printf("mcsec-dataplane: %s region %s (%s)\n", created ? "created" : "re-attached to",
                 shm::Region::path_of(cfg.instance.name).c_str(),
-                created ? "new" : "SAs and counters kept, sequence numbers advanced");
+                created ? "new" : "SAs and counters kept");
+
+    // Nonce safety across restarts: every outbound SA's sequence numbers are reserved in the
+    // nonce ledger (on disk, fsync'd) before they are used, and continue above every number an
+    // earlier run reserved under the same key. Reserved here for the SAs already in the region
+    // (the manual keys, or a re-attached region's SAs) before any lcore starts, then kept ahead
+    // by a thread. Without a ledger, outbound SAs send nothing (fail closed).
+    auto ledger = dataplane::NonceLedger::open(cfg.instance.state_dir, cfg.instance.name, error);
+    if (!ledger) {
+        std::cerr << "mcsec-dataplane: ERROR: nonce ledger: " << error
+                  << "\nmcsec-dataplane: ERROR: outbound SAs will NOT send (fail closed): AES-GCM "
+                     "nonces cannot be kept unique across restarts without it. Fix "
+                     "instance.state_dir ("
+                  << cfg.instance.state_dir.string() << ") and restart.\n";
+    }
+    dataplane::SeqReserver reserver(*region, ledger.get(), [](const std::string& line) {
+        std::cerr << "mcsec-dataplane: " << line << "\n";
+    });
+    {
+        const auto pass = reserver.poll();
+        std::printf("mcsec-dataplane: nonce ledger %s: %u of %u outbound SAs reserved\n",
+                    ledger ? ledger->directory().c_str() : "(none)", pass.ready, pass.outbound);
+    }
 
     // DPDK.
     auto args = dataplane::eal_arguments(cfg);
@@ -306,6 +317,7 @@ int main(int argc, char** argv) {
             std::this_thread::sleep_for(std::chrono::milliseconds(500));
         }
     });
+    std::thread reserver_thread([&reserver] { reserver.run(g_stop, kReservePeriod); });
 
     uint16_t index = 1;
     unsigned lcore_id;
@@ -316,6 +328,7 @@ int main(int argc, char** argv) {
     rte_eal_mp_wait_lcore();
     if (joiner.joinable()) joiner.join();
     conflict_watch.join();
+    reserver_thread.join();
 
     print_summary(*region, lcores);
     dataplane::close_ports(ports);

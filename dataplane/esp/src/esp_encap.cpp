@@ -31,7 +31,7 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
     crypto::AeadOp* ops = ops_.data();
     uint32_t op_count = 0;
     OutboundSa* reserved_sa = nullptr;
-    uint64_t reserved_next = 1, reserved_last = 0;
+    uint64_t reserved_next = 1, reserved_last = 0, reserved_limit = 0;
 
     auto drop = [&](uint32_t i, DropReason reason) {
         status[i] = {false, reason};
@@ -83,7 +83,16 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
         // add: once per run of consecutive packets on the same SA, not per packet. A packet
         // dropped after its reservation leaves a gap, which receivers tolerate; no two packets
         // ever get the same number (and IV).
+        // Numbers above seq_limit are not yet on disk in the nonce ledger: a restart could hand
+        // them out again, so they are never used (the limit is read once per run).
         if (&sa != reserved_sa || reserved_next > reserved_last) {
+            const uint64_t limit = std::atomic_ref<const uint64_t>(sa.runtime->seq_limit)
+                                       .load(std::memory_order_acquire);
+            const uint64_t last = load_relaxed(sa.runtime->last_seq);
+            if (last >= limit && last < sa.max_seq) {
+                drop(i, DropReason::SeqNotReserved);  // nothing reserved: consume no number
+                continue;
+            }
             uint32_t run = 1;
             while (i + run < n && sas[i + run] == &sa) ++run;
             const uint64_t base = std::atomic_ref<uint64_t>(sa.runtime->last_seq)
@@ -91,6 +100,7 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
             reserved_sa = &sa;
             reserved_next = base + 1;
             reserved_last = base + run;
+            reserved_limit = limit;
         }
         const uint64_t seq = reserved_next++;
         // Ask for a rekey well before the counter runs out, so traffic never has to stop.
@@ -100,6 +110,10 @@ uint32_t EspEncap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Outbou
                 .store(sa.max_seq, std::memory_order_relaxed);
             set_flag(sa.runtime->hard_expired);
             drop(i, DropReason::SeqExhausted);
+            continue;
+        }
+        if (seq > reserved_limit) {
+            drop(i, DropReason::SeqNotReserved);
             continue;
         }
         const uint64_t iv = uint64_t{sa.sender_id} << kIvCounterBits | seq;

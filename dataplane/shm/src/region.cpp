@@ -88,7 +88,9 @@ std::unique_ptr<Region> Region::create(std::string_view instance, const Geometry
         error = errno_text(("create " + path_of(instance)).c_str());
         return nullptr;
     }
-    if (fchmod(fd, 0600) != 0 || ftruncate(fd, static_cast<off_t>(o.total)) != 0) {
+    struct stat st {};
+    if (fchmod(fd, 0600) != 0 || ftruncate(fd, static_cast<off_t>(o.total)) != 0 ||
+        fstat(fd, &st) != 0) {
         error = errno_text(("size " + path_of(instance)).c_str());
         close(fd);
         shm_unlink(shm_name(instance).c_str());
@@ -121,7 +123,8 @@ std::unique_ptr<Region> Region::create(std::string_view instance, const Geometry
     h->window_block_words = o.window_words;
     std::atomic_thread_fence(std::memory_order_release);
     h->magic = kMagic;
-    auto region = std::unique_ptr<Region>(new Region(static_cast<uint8_t*>(base), o.total));
+    auto region = std::unique_ptr<Region>(
+        new Region(static_cast<uint8_t*>(base), o.total, st.st_dev, st.st_ino));
     region->protect_keys();
     return region;
 }
@@ -161,7 +164,8 @@ std::unique_ptr<Region> Region::attach(std::string_view instance, std::string& e
         error = errno_text("mmap");
         return nullptr;
     }
-    auto region = std::unique_ptr<Region>(new Region(static_cast<uint8_t*>(base), size));
+    auto region = std::unique_ptr<Region>(
+        new Region(static_cast<uint8_t*>(base), size, st.st_dev, st.st_ino));
     region->protect_keys();
     const RegionHeader& h = region->header();
     if (h.magic != kMagic) {

@@ -1,12 +1,18 @@
 #include "mcsec/shm/sa_table.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstring>
 #include <thread>
+
+#include <openssl/crypto.h>
 
 namespace mcsec::shm {
 
@@ -86,6 +92,32 @@ bool dataplane_alive(const RegionHeader& h) {
 
 }  // namespace
 
+// The nonce space of an outbound SA: algorithm, key, salt and sender ID. A hash for the
+// writer's index only; equality is always checked on the slot's bytes.
+uint64_t SaTableWriter::nonce_space_hash(uint8_t algorithm, std::span<const uint8_t> key,
+                                         const uint8_t* salt, uint16_t sender_id) {
+    uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a
+    auto mix = [&h](uint8_t b) { h = (h ^ b) * 0x100000001b3ULL; };
+    mix(algorithm);
+    for (const uint8_t b : key) mix(b);
+    for (uint32_t i = 0; i < esp::kSaltLen; ++i) mix(salt[i]);
+    mix(static_cast<uint8_t>(sender_id >> 8));
+    mix(static_cast<uint8_t>(sender_id));
+    return h;
+}
+
+uint64_t SaTableWriter::slot_nonce_space(uint32_t slot) {
+    const SaControl& c = region_.control(slot);
+    const size_t key_length = c.algorithm == 0 ? 16 : 32;
+    return nonce_space_hash(c.algorithm, {c.key, key_length}, c.salt, c.sender_id);
+}
+
+bool SaTableWriter::active_outbound(uint32_t slot) {
+    const SaControl& c = region_.control(slot);
+    return c.state.load(std::memory_order_acquire) == static_cast<uint32_t>(SlotState::Active) &&
+           (c.direction & kOutbound) != 0;
+}
+
 esp::GroupSaParams params_from_control(const SaControl& c, std::array<uint8_t, 32>& key_out) {
     esp::GroupSaParams p;
     p.spi = c.spi;
@@ -113,7 +145,46 @@ esp::GroupSaParams params_from_control(const SaControl& c, std::array<uint8_t, 3
     return p;
 }
 
-SaTableWriter::SaTableWriter(Region& region) : region_(region) {
+std::unique_ptr<SaTableWriter> SaTableWriter::acquire(Region& region, std::string& error) {
+    RegionHeader& h = region.header();
+    const std::string instance(h.instance, strnlen(h.instance, sizeof(h.instance)));
+    const std::string path = Region::path_of(instance);
+    // The lock lives on the region file itself: one lock per region, whoever maps it.
+    const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st {};
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        error = "cannot open " + path + " to take the SA table writer lock: " + strerror(errno);
+        if (fd >= 0) close(fd);
+        return nullptr;
+    }
+    if (st.st_dev != region.file_device() || st.st_ino != region.file_inode()) {
+        error = path + " was removed or replaced since this process attached to it";
+        close(fd);
+        return nullptr;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int why = errno;
+        close(fd);
+        if (why == EWOULDBLOCK) {
+            const int32_t holder = h.writer_pid.load(std::memory_order_acquire);
+            error = "another SA table writer (pid " + std::to_string(holder) + ") holds " + path +
+                    ": only one of mcsec-controld, 'mcsecctl sa' and the dataplane's manual "
+                    "keying may write the SA tables at a time";
+        } else {
+            error = "cannot lock " + path + ": " + strerror(why);
+        }
+        return nullptr;
+    }
+    return std::unique_ptr<SaTableWriter>(new SaTableWriter(region, fd));
+}
+
+SaTableWriter::~SaTableWriter() {
+    int32_t self = getpid();
+    region_.header().writer_pid.compare_exchange_strong(self, 0, std::memory_order_release);
+    close(lock_fd_);  // releases the flock
+}
+
+SaTableWriter::SaTableWriter(Region& region, int lock_fd) : region_(region), lock_fd_(lock_fd) {
     RegionHeader& h = region_.header();
     h.writer_pid.store(getpid(), std::memory_order_release);
     // A restarted writer rebuilds its bookkeeping from the region: free slots are free, and
@@ -123,6 +194,7 @@ SaTableWriter::SaTableWriter(Region& region) : region_(region) {
         const auto state =
             static_cast<SlotState>(region_.control(s).state.load(std::memory_order_acquire));
         if (state == SlotState::Free) free_.push_back(s);
+        if (active_outbound(s)) outbound_.emplace(slot_nonce_space(s), s);
         if (state == SlotState::Retired) pending_.push_back({Pending::Kind::Slot, s, now});
     }
     for (uint32_t i = 0; i < h.sad_buckets; ++i) {
@@ -200,6 +272,33 @@ std::optional<uint32_t> SaTableWriter::add_sa(const SaSpec& spec, std::string& e
         error = "an inbound SA with this SPI and destination exists";
         return std::nullopt;
     }
+    const uint8_t algorithm = spec.algorithm == crypto::AeadAlgorithm::AesGcm128 ? 0 : 1;
+    const uint64_t space = nonce_space_hash(algorithm, spec.key, spec.salt.data(), spec.sender_id);
+    if (spec.direction & kOutbound) {
+        // nonce = salt || sender ID || counter, and every new SA counts from 1 (or from the
+        // nonce ledger's mark): two Active outbound SAs with one key, salt and sender ID would
+        // repeat (key, nonce) pairs, whatever their SPIs.
+        const auto [first, last] = outbound_.equal_range(space);
+        for (auto it = first; it != last;) {
+            const uint32_t other = it->second;
+            if (!active_outbound(other) || slot_nonce_space(other) != space) {
+                it = outbound_.erase(it);  // retired since
+                continue;
+            }
+            const SaControl& o = region_.control(other);
+            const size_t key_length = spec.key.size();
+            if (o.algorithm == algorithm && o.sender_id == spec.sender_id &&
+                CRYPTO_memcmp(o.key, spec.key.data(), key_length) == 0 &&
+                CRYPTO_memcmp(o.salt, spec.salt.data(), esp::kSaltLen) == 0) {
+                error = "the outbound SA in slot " + std::to_string(other) + " (SPI " +
+                        std::to_string(o.spi) +
+                        ") has the same key, salt and sender ID: two SAs would share one AES-GCM "
+                        "nonce space";
+                return std::nullopt;
+            }
+            ++it;
+        }
+    }
     if (free_.empty()) reclaim();
     if (free_.empty()) {
         error = "no free SA slot (" + std::to_string(g.sa_slots) + " in use or retiring)";
@@ -228,7 +327,7 @@ std::optional<uint32_t> SaTableWriter::add_sa(const SaSpec& spec, std::string& e
     // The slot is Free: no reader looks at it, so plain writes are fine until the release.
     SaControl& c = region_.control(slot);
     c.spi = spec.spi;
-    c.algorithm = spec.algorithm == crypto::AeadAlgorithm::AesGcm128 ? 0 : 1;
+    c.algorithm = algorithm;
     c.direction = spec.direction;
     c.esn = spec.esn;
     c.replay_check = spec.replay_check;
@@ -251,15 +350,19 @@ std::optional<uint32_t> SaTableWriter::add_sa(const SaSpec& spec, std::string& e
     }
     c.lifetime = spec.lifetime;
     c.created_at_seconds = spec.created_at_seconds;
-    // Runtime state starts clean for every new SA: sequence numbers from 1, empty windows.
+    // Runtime state starts clean for every new SA: sequence numbers from 1, empty windows, and
+    // nothing reserved: the dataplane's SeqReserver raises seq_limit once the nonce ledger has
+    // the SA's numbers on disk (continuing above any earlier use of the same nonce space).
     SaRuntime& r = region_.runtime(slot);
     r.outbound = esp::OutboundSaRuntime{};
+    r.outbound.seq_limit = 0;
     r.inbound = esp::InboundSaRuntime{};
     esp::SenderWindows(region_.window_block(slot), spec.max_senders, spec.replay_window, true);
 
     c.version.fetch_add(1, std::memory_order_relaxed);
     c.state.store(static_cast<uint32_t>(SlotState::Active), std::memory_order_release);
 
+    if (spec.direction & kOutbound) outbound_.emplace(space, slot);
     if (bucket != kNoSlot) {
         SadEntry& e = region_.sad()[bucket];
         e.spi = spec.spi;
@@ -276,16 +379,32 @@ bool SaTableWriter::retire_sa(uint32_t slot) {
     if (c.state.load(std::memory_order_relaxed) != static_cast<uint32_t>(SlotState::Active)) {
         return false;
     }
-    const auto epochs = snapshot();
+    // Unpublish first, then take the quiescent snapshot: a reader that looks after the
+    // snapshot sees the slot gone, and one that looked before has to pass a quiescent point.
+    // (The other order let a reader that started between snapshot and unpublish keep the slot
+    // past its grace period.)
     const uint32_t mask = region_.header().sad_buckets - 1;
+    std::vector<uint32_t> tombstones;
     for (uint32_t i = 0; i <= mask; ++i) {
         SadEntry& e = region_.sad()[i];
         if (e.tag.load(std::memory_order_relaxed) == slot + 1) {
             e.tag.store(kTombstone, std::memory_order_release);
-            pending_.push_back({Pending::Kind::SadEntry, i, epochs});
+            tombstones.push_back(i);
+        }
+    }
+    if (c.direction & kOutbound) {
+        const auto [first, last] = outbound_.equal_range(slot_nonce_space(slot));
+        for (auto it = first; it != last; ++it) {
+            if (it->second == slot) {
+                outbound_.erase(it);
+                break;
+            }
         }
     }
     c.state.store(static_cast<uint32_t>(SlotState::Retired), std::memory_order_release);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    const auto epochs = snapshot();
+    for (const uint32_t i : tombstones) pending_.push_back({Pending::Kind::SadEntry, i, epochs});
     pending_.push_back({Pending::Kind::Slot, slot, epochs});
     publish();
     return true;
@@ -329,6 +448,8 @@ SpdEntry* SaTableWriter::group_record(const esp::IpAddress& group, bool create) 
 
 void SaTableWriter::remove_spd_entry(SpdEntry& entry) {
     entry.tag.store(kTombstone, std::memory_order_release);
+    // Unpublish first, then snapshot the lcores (see retire_sa).
+    std::atomic_thread_fence(std::memory_order_seq_cst);
     pending_.push_back(
         {Pending::Kind::SpdEntry, static_cast<uint32_t>(&entry - region_.spd()), snapshot()});
 }
@@ -413,11 +534,16 @@ std::vector<SaTableWriter::PolicyKey> SaTableWriter::policies() {
     return out;
 }
 
+LcoreState& SaTableWriter::participant(uint32_t i) {
+    return i < region_.geometry().lcores ? region_.lcore(i) : region_.header().reserver;
+}
+
 std::vector<uint64_t> SaTableWriter::snapshot() {
-    const uint32_t n = region_.geometry().lcores;
+    // Every lcore, then the dataplane's sequence-number reserver.
+    const uint32_t n = region_.geometry().lcores + 1;
     std::vector<uint64_t> epochs(n);
     for (uint32_t i = 0; i < n; ++i) {
-        epochs[i] = region_.lcore(i).quiescent.load(std::memory_order_acquire);
+        epochs[i] = participant(i).quiescent.load(std::memory_order_acquire);
     }
     return epochs;
 }
@@ -425,7 +551,7 @@ std::vector<uint64_t> SaTableWriter::snapshot() {
 bool SaTableWriter::grace_period_over(const std::vector<uint64_t>& epochs) {
     if (!dataplane_alive(region_.header())) return true;
     for (uint32_t i = 0; i < epochs.size(); ++i) {
-        LcoreState& l = region_.lcore(i);
+        LcoreState& l = participant(i);
         if (l.online.load(std::memory_order_acquire) == 0) continue;
         if (l.quiescent.load(std::memory_order_acquire) == epochs[i]) return false;
     }

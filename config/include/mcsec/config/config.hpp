@@ -28,6 +28,10 @@ struct Instance {
     // RFC 6054 sender ID, unique among the appliances that share a group key; it keeps every
     // sender's AES-GCM IVs disjoint. 1..65535.
     std::uint16_t sender_id = 0;
+    // Persistent state that must survive reboots (unlike /dev/shm): the dataplane's nonce
+    // ledger (<state_dir>/<name>/) and controld's startup timestamp. An absolute path.
+    std::filesystem::path state_dir = kDefaultStateDir;
+    static constexpr const char* kDefaultStateDir = "/var/lib/mcsec";
 };
 
 enum class PortRole : std::uint8_t { Red, Black };

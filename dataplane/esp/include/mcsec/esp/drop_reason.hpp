@@ -17,6 +17,7 @@ namespace mcsec::esp {
     _(NoOutboundSa, "no_outbound_sa", "policy is PROTECT but the group has no usable SA yet")   \
     _(SaHardExpired, "sa_hard_expired", "SA passed a hard lifetime (time, bytes or packets)")   \
     _(SeqExhausted, "seq_exhausted", "sequence/IV counter would wrap: SA needs a rekey")        \
+    _(SeqNotReserved, "seq_not_reserved", "seq above what the nonce ledger has on disk")        \
     _(NoHeadroom, "no_headroom", "not enough buffer headroom for outer header + ESP + IV")      \
     _(NoTailroom, "no_tailroom", "not enough buffer tailroom for ESP trailer + ICV")            \
     _(CryptoFailed, "crypto_failed", "crypto backend reported an error")                        \

@@ -95,10 +95,17 @@ inline LifetimeUsage load_usage(const LifetimeUsage& usage) {
     return {load_relaxed(usage.packets), load_relaxed(usage.bytes)};
 }
 
+// seq_limit of an SA whose runtime lives in the object (tests, benchmarks, tools): no ledger.
+inline constexpr uint64_t kNoSeqLimit = ~uint64_t{0};
+
 // What the fast path writes for an outbound SA. Plain data with a fixed layout, so it can live
 // in the shared-memory region (and survive a dataplane restart) or inside OutboundSa itself.
 struct OutboundSaRuntime {
     uint64_t last_seq = 0;  // sequence number of the last packet sent
+    // Highest sequence number this SA may use: the dataplane's SeqReserver raises it only after
+    // the nonce ledger has it on disk (release store; docs/esp.md, "Nonce safety across
+    // restarts"). Encap drops with seq_not_reserved above it. Shared-memory slots start at 0.
+    uint64_t seq_limit = kNoSeqLimit;
     LifetimeUsage usage;
     uint8_t soft_expired = 0;  // rekey wanted
     uint8_t hard_expired = 0;  // SA must not be used any more

@@ -4,14 +4,21 @@
 //   [RegionHeader][LcoreState x lcores][Counters x lcores][SAD index][SPD index][SA slots]
 //
 // Writer rules (docs/ARCHITECTURE.md, "The SA table contract"):
-// * One control writer (controld, or the manual path) writes SA control blocks, the SAD and SPD
-//   indexes and the header's generation. The dataplane writes only SA runtime blocks (sequence
-//   numbers, usage, replay windows), its LcoreState and its Counters, each on its own cache
-//   lines.
+// * One control writer (controld, `mcsecctl sa`, or the dataplane's manual keying at start)
+//   writes SA control blocks, the SAD and SPD indexes and the header's generation. The rule is
+//   enforced: SaTableWriter::acquire takes an exclusive flock on the region file, and refuses
+//   a second writer, naming the holder's pid (writer_pid). The dataplane writes only SA runtime
+//   blocks (sequence numbers, usage, replay windows), its LcoreState and its Counters, each on its
+//   own cache lines.
 // * Readers never lock. A slot or index entry is written completely, then published with a
 //   release store of its state/tag; readers load that first, with acquire.
 // * A retired slot or removed index entry is reused (and a slot's key bytes zeroed) only after
-//   every online lcore has passed a quiescent point since the removal (a grace period).
+//   every online lcore, and the dataplane's sequence-number reserver, has passed a quiescent
+//   point since the removal (a grace period).
+// * An outbound SA's seq_limit (esp::OutboundSaRuntime) starts at 0 when a writer publishes it:
+//   only the dataplane's SeqReserver raises it, after the nonce ledger has the new limit on disk.
+//   A writer refuses an outbound SA with the key, salt and sender ID of another Active one (they
+//   would share one AES-GCM nonce space).
 // * Every structure is plain data at a fixed offset; the layout version changes when any of
 //   it does, and a process refuses a region of another version.
 #pragma once
@@ -41,6 +48,13 @@ struct Geometry {
     bool operator==(const Geometry&) const = default;
 };
 
+// One per dataplane lcore. The lcore bumps `quiescent` whenever it holds no reference into the
+// tables (once per poll loop). Writers wait for it to move to end a grace period.
+struct alignas(kCacheLine) LcoreState {
+    std::atomic<uint64_t> quiescent;
+    std::atomic<uint32_t> online;  // 1 while the lcore polls
+};
+
 struct alignas(kCacheLine) RegionHeader {
     uint64_t magic;
     uint32_t layout_version;
@@ -60,13 +74,10 @@ struct alignas(kCacheLine) RegionHeader {
     // Dataplane: its pid while attached (0 otherwise) and how often it attached.
     alignas(kCacheLine) std::atomic<int32_t> dataplane_pid;
     std::atomic<uint32_t> dataplane_starts;
-};
-
-// One per dataplane lcore. The lcore bumps `quiescent` whenever it holds no reference into the
-// tables (once per poll loop). Writers wait for it to move to end a grace period.
-struct alignas(kCacheLine) LcoreState {
-    std::atomic<uint64_t> quiescent;
-    std::atomic<uint32_t> online;  // 1 while the lcore polls
+    // The dataplane's sequence-number reserver (dataplane/core seq_reserver.hpp) writes the
+    // runtime blocks of Active outbound slots outside the lcores: it takes part in grace
+    // periods like an lcore (online only while it walks the slots).
+    LcoreState reserver;
 };
 
 // Per-lcore counters, written by that lcore only (relaxed), summed by readers.

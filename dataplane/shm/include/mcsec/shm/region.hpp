@@ -51,9 +51,14 @@ class Region {
     uint64_t* window_block(uint32_t slot) {
         return reinterpret_cast<uint64_t*>(slot_base(slot) + sizeof(SaControl) + sizeof(SaRuntime));
     }
+    // The region file this mapping came from (st_dev, st_ino when it was created or attached):
+    // the name may be removed and re-created while the mapping lives on.
+    uint64_t file_device() const { return device_; }
+    uint64_t file_inode() const { return inode_; }
 
   private:
-    Region(uint8_t* base, uint64_t size) : base_(base), size_(size) {}
+    Region(uint8_t* base, uint64_t size, uint64_t device, uint64_t inode)
+        : base_(base), size_(size), device_(device), inode_(inode) {}
     void protect_keys();
     template <typename T>
     T* at(uint64_t offset) {
@@ -67,6 +72,8 @@ class Region {
     uint64_t size_;
     bool locked_ = false;
     std::string lock_note_;
+    uint64_t device_;
+    uint64_t inode_;
 };
 
 }  // namespace mcsec::shm

@@ -1,6 +1,7 @@
 // The two sides of the SA table contract (layout.hpp):
-//   SaTableWriter — the one control writer (controld, or the manual-keying path): adds and
-//                   retires SAs, sets policies, reclaims after grace periods.
+//   SaTableWriter — the one control writer (controld, mcsecctl sa, or the dataplane's manual
+//                   keying at start): adds and retires SAs, sets policies, reclaims after grace
+//                   periods. Acquired, never constructed: at most one lives per region.
 //   SaTableReader — the dataplane: lock-free lookups, quiescent-state reports.
 #pragma once
 
@@ -8,9 +9,11 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "mcsec/crypto/aead.hpp"
@@ -48,7 +51,16 @@ esp::GroupSaParams params_from_control(const SaControl& control, std::array<uint
 
 class SaTableWriter {
   public:
-    explicit SaTableWriter(Region& region);
+    // Becomes the region's one control writer: takes an exclusive, non-blocking flock on the
+    // region file (/dev/shm/mcsec.<instance>) and records its pid in the header. nullptr with
+    // `error` naming the holder's pid if another writer (any process, or another object in
+    // this one) holds it. The kernel drops the lock when the holder closes it or dies (kill -9
+    // included), so nothing needs cleaning up. The lock belongs to the mapped region: a region
+    // whose name was removed (and maybe re-created) cannot be written to any more.
+    static std::unique_ptr<SaTableWriter> acquire(Region& region, std::string& error);
+    ~SaTableWriter();
+    SaTableWriter(const SaTableWriter&) = delete;
+    SaTableWriter& operator=(const SaTableWriter&) = delete;
 
     // Publishes an SA in a free slot; returns the slot, or nullopt with `error` (table full,
     // inbound (SPI, destination) already present, window or senders beyond the geometry).
@@ -81,11 +93,17 @@ class SaTableWriter {
     uint32_t pending() const { return static_cast<uint32_t>(pending_.size()); }
 
   private:
+    SaTableWriter(Region& region, int lock_fd);
     struct Pending {
         enum class Kind { Slot, SadEntry, SpdEntry } kind;
         uint32_t index;
         std::vector<uint64_t> epochs;  // lcore quiescent counters when it was removed
     };
+    static uint64_t nonce_space_hash(uint8_t algorithm, std::span<const uint8_t> key,
+                                     const uint8_t* salt, uint16_t sender_id);
+    uint64_t slot_nonce_space(uint32_t slot);
+    bool active_outbound(uint32_t slot);
+    LcoreState& participant(uint32_t i);  // lcores, then the reserver
     std::vector<uint64_t> snapshot();
     bool grace_period_over(const std::vector<uint64_t>& epochs);
     struct SpdProbe {
@@ -100,11 +118,14 @@ class SaTableWriter {
     void publish();
 
     Region& region_;
+    int lock_fd_;                 // holds the flock while this writer lives
     std::vector<uint32_t> free_;  // free slots, popped from the back
     std::vector<Pending> pending_;
     // Policy entries per group and prefix length: a length's bit in the group record is
     // cleared when its count drops to 0, the record removed when the group has none left.
     std::map<std::array<uint8_t, 16>, std::array<uint32_t, kMaxPrefixLength + 1>> spd_lengths_;
+    // Active outbound slots by nonce space (hash), to refuse a second SA in one space.
+    std::unordered_multimap<uint64_t, uint32_t> outbound_;
 };
 
 class SaTableReader {
