@@ -126,7 +126,7 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
             continue;
         }
         // Byte and packet lifetimes are per sender: each sender's share of the key's use.
-        if (window.valid() &&
+        if (window.valid() && (sa->lifetime.hard_bytes | sa->lifetime.hard_packets) != 0 &&
             evaluate_lifetime(sa->lifetime, window.usage(), 0) == LifetimeStatus::Hard) {
             drop(i, DropReason::SaHardExpired);
             continue;
@@ -162,6 +162,9 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
     ReplayWindow run_window;
     uint16_t run_sender = 0;
     uint64_t run_packets = 0, run_bytes = 0;
+    InboundSa* window_sa = nullptr;
+    uint16_t window_sender = 0;
+    ReplayWindow last_window;
     auto flush_run = [&] {
         if (run_sa == nullptr) return;
         add_usage(run_sa->runtime->usage, run_packets, run_bytes);
@@ -186,7 +189,13 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
         }
         // The sender's window holds its replay state and its share of the lifetime; it is
         // taken now that the packet authenticated.
-        ReplayWindow window = sa.senders.find_or_add(s.sender_id);
+        // Bursts mostly carry one sender: reuse the previous packet's window.
+        if (&sa != window_sa || s.sender_id != window_sender) {
+            last_window = sa.senders.find_or_add(s.sender_id);
+            window_sa = &sa;
+            window_sender = s.sender_id;
+        }
+        ReplayWindow window = last_window;
         if (!window.valid()) {
             drop(i, DropReason::TooManySenders);
             continue;
@@ -237,26 +246,26 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
             run_sender = s.sender_id;
             run_packets = run_bytes = 0;
         }
-        LifetimeUsage used = window.usage();
-        used.packets += run_packets;
-        used.bytes += run_bytes;
-        // The packet that reaches a hard limit is still delivered; later ones are dropped.
-        if (evaluate_lifetime(sa.lifetime, used, 0) == LifetimeStatus::Hard) {
-            drop(i, DropReason::SaHardExpired);
-            continue;
+        if (has_limits(sa.lifetime)) {
+            LifetimeUsage used = window.usage();
+            used.packets += run_packets;
+            used.bytes += run_bytes;
+            // The packet that reaches a hard limit is still delivered; later ones are dropped.
+            if (evaluate_lifetime(sa.lifetime, used, 0) == LifetimeStatus::Hard) {
+                drop(i, DropReason::SaHardExpired);
+                continue;
+            }
+            used.packets += 1;
+            used.bytes += inner.total_length;
+            const uint64_t age = now_seconds - std::min(now_seconds, sa.created_at_seconds);
+            if (evaluate_lifetime(sa.lifetime, used, age) != LifetimeStatus::Ok) {
+                set_flag(sa.runtime->soft_expired);  // rekey wanted
+            }
+            // Time runs out for every sender at once: the SA stops.
+            if (limit_reached(sa.lifetime.hard_seconds, age)) set_flag(sa.runtime->hard_expired);
         }
         ++run_packets;
         run_bytes += inner.total_length;
-        used.packets += 1;
-        used.bytes += inner.total_length;
-        const LifetimeStatus life = evaluate_lifetime(
-            sa.lifetime, used, now_seconds - std::min(now_seconds, sa.created_at_seconds));
-        if (life != LifetimeStatus::Ok) set_flag(sa.runtime->soft_expired);  // rekey wanted
-        // Time runs out for every sender at once: the SA stops.
-        if (limit_reached(sa.lifetime.hard_seconds,
-                          now_seconds - std::min(now_seconds, sa.created_at_seconds))) {
-            set_flag(sa.runtime->hard_expired);
-        }
 
         PacketBuffer& p = *pkts[i];
         p.trim_front(s.outer_header_length + kEspHeaderLen + kEspIvLen);

@@ -23,6 +23,11 @@ struct LifetimeUsage {
     uint64_t bytes = 0;
 };
 
+inline bool has_limits(const LifetimeLimits& l) {
+    return (l.soft_seconds | l.hard_seconds | l.soft_bytes | l.hard_bytes | l.soft_packets |
+            l.hard_packets) != 0;
+}
+
 inline bool limit_reached(uint64_t limit, uint64_t used) {
     return limit != 0 && used >= limit;
 }
