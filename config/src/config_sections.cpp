@@ -131,6 +131,13 @@ Port read_port(TableReader& reader) {
     // 68 is the IPv4 minimum (RFC 791); 9216 the common jumbo-frame limit of NICs.
     if (const auto mtu = read_unsigned<std::uint16_t>(reader, "mtu", Presence::Optional, 68, 9216))
         port.mtu = *mtu;
+    // "auto", or a number of queues up to the most lcores there can be (one lcore per queue;
+    // the validator checks the configured lcores).
+    constexpr std::int64_t kMaxRxQueues = 64;
+    if (const auto queues =
+            reader.word_or_integer("rx_queues", Presence::Optional, "auto", 1, kMaxRxQueues)) {
+        if (*queues) port.rx_queues = static_cast<std::uint16_t>(**queues);
+    }
     return port;
 }
 

@@ -68,6 +68,15 @@ class Validator {
                     }
                 }
             }
+            // Queue q of a port is polled by lcore q.
+            if (port.rx_queues && loaded(path + ".rx_queues") && loaded("dataplane.lcores") &&
+                *port.rx_queues > config_.dataplane.lcores.size()) {
+                diagnostics_.error(path + ".rx_queues",
+                                   "asks for " + std::to_string(*port.rx_queues) +
+                                       " rx queues, but dataplane.lcores has " +
+                                       std::to_string(config_.dataplane.lcores.size()) +
+                                       " (each queue is polled by an lcore of its own)");
+            }
             if (!loaded(path + ".role")) {
                 roles_known = false;
                 continue;

@@ -140,6 +140,32 @@ std::optional<std::int64_t> TableReader::integer(std::string_view key, Presence 
     return number;
 }
 
+std::optional<std::optional<std::int64_t>> TableReader::word_or_integer(std::string_view key,
+                                                                        Presence presence,
+                                                                        std::string_view word,
+                                                                        std::int64_t min,
+                                                                        std::int64_t max) {
+    const auto* node = lookup(key, presence);
+    if (node == nullptr) return std::nullopt;
+    const std::string expected = "\"" + std::string(word) + "\" or an integer between " +
+                                 std::to_string(min) + " and " + std::to_string(max);
+    if (const auto* text = node->as_string()) {
+        if (text->get() == word) return std::optional<std::int64_t>{};
+        error(key, "expected " + expected + " (found " + quote_for_message(text->get()) + ")");
+        return std::nullopt;
+    }
+    const auto* value = node->as_integer();
+    if (value == nullptr) {
+        wrong_type(key, *node, expected);
+        return std::nullopt;
+    }
+    if (value->get() < min || value->get() > max) {
+        error(key, out_of_range(min, max, value->get()));
+        return std::nullopt;
+    }
+    return std::optional<std::int64_t>{value->get()};
+}
+
 std::optional<bool> TableReader::boolean(std::string_view key, Presence presence) {
     const auto* node = lookup(key, presence);
     if (node == nullptr) return std::nullopt;

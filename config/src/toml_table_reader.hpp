@@ -50,6 +50,12 @@ class TableReader {
     std::optional<std::int64_t> integer(std::string_view key, Presence presence, std::int64_t min,
                                         std::int64_t max);
     std::optional<bool> boolean(std::string_view key, Presence presence);
+    // Either the string `word` (e.g. rx_queues = "auto"), returned as an empty optional inside,
+    // or an integer in [min, max]. The outer optional is empty when the key is absent or wrong.
+    std::optional<std::optional<std::int64_t>> word_or_integer(std::string_view key,
+                                                               Presence presence,
+                                                               std::string_view word,
+                                                               std::int64_t min, std::int64_t max);
     const toml::table* table(std::string_view key, Presence presence);
     // Elements that are not tables are reported and come back as nullptr, so indexes still
     // match the file's.

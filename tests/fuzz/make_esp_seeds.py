@@ -4,7 +4,9 @@
 Seeds starting with 0x00 are real AES-GCM packets (built by scapy) for the SAs the fuzz target
 installs, so mutations start from packets that pass the SA lookup and the ICV. Seeds starting
 with 0x01 are for the pass-through engine: ESP whose "ciphertext" is the plaintext inner
-packet and trailer, so mutations reach the post-authentication checks directly.
+packet and trailer, so mutations reach the post-authentication checks directly. The other bits
+of the first byte pick which view of the shared SA state (an lcore) takes each packet: the
+views-* seeds send a packet and its copies through different views.
 Regenerate with: /usr/bin/python3 tests/fuzz/make_esp_seeds.py
 """
 import os
@@ -59,6 +61,17 @@ def main():
         # Two packets in one burst (0xff 0xfe separates them): a duplicate.
         with open(os.path.join(OUT, f"pass-dup-{n:02d}"), "wb") as f:
             f.write(b"\x01" + pkt + b"\xff\xfe" + pkt)
+        # The packet through views 0, 1, 2 (base-3 digits 0, 1, 2 = 21): copies on other lcores.
+        with open(os.path.join(OUT, f"views-pass-{n:02d}"), "wb") as f:
+            f.write(bytes([1 | 21 << 1]) + pkt + b"\xff\xfe" + pkt + b"\xff\xfe" + pkt)
+        # A real packet from a new sender (3) on view 0, its copy on view 1 (digits 0, 1 = 3).
+        sa = SecurityAssociation(ESP, spi=spi, crypt_algo="AES-GCM", crypt_key=KEY,
+                                 auth_algo=None, tunnel_header=tunnel(dst), esn_en=esn,
+                                 esn=0, seq_num=7)
+        iv = ((3 << 48) | 7).to_bytes(8, "big")
+        real = bytes(sa.encrypt(inner(group, 10), seq_num=7, iv=iv))
+        with open(os.path.join(OUT, f"views-real-{n:02d}"), "wb") as f:
+            f.write(bytes([0 | 3 << 1]) + real + b"\xff\xfe" + real)
         n += 1
 
 

@@ -446,6 +446,51 @@ TEST(ConfigPorts, MtuOutOfRange) {
     EXPECT_EQ(load(text).config().ports[1].mtu, 9216);
 }
 
+TEST(ConfigPorts, RxQueues) {
+    const auto with_queues = [](std::string_view value, std::string_view lcores = "[0, 1]") {
+        return with_replaced(kValidConfig, "name = \"black0\"",
+                             "name = \"black0\"\nrx_queues = " + std::string(value)) +
+               "\n[dataplane]\nlcores = " + std::string(lcores) + "\n";
+    };
+    {
+        const auto result = load(kValidConfig);
+        ASSERT_TRUE(result.ok()) << all_errors(result);
+        EXPECT_FALSE(result.config().ports[1].rx_queues);  // "auto"
+    }
+    {
+        const auto result = load(with_queues("\"auto\""));
+        ASSERT_TRUE(result.ok()) << all_errors(result);
+        EXPECT_FALSE(result.config().ports[1].rx_queues);
+    }
+    for (const std::uint16_t queues : {std::uint16_t{1}, std::uint16_t{2}}) {
+        const auto result = load(with_queues(std::to_string(queues)));
+        ASSERT_TRUE(result.ok()) << all_errors(result);
+        EXPECT_EQ(result.config().ports[1].rx_queues, queues);
+    }
+    const struct {
+        std::string_view value;
+        std::string_view message;
+    } bad[] = {
+        {"0", "must be between 1 and 64 (found 0)"},
+        {"65", "must be between 1 and 64 (found 65)"},
+        {"\"all\"", "expected \"auto\" or an integer between 1 and 64 (found 'all')"},
+        {"true", "expected \"auto\" or an integer between 1 and 64, found a boolean"},
+        {"3",
+         "asks for 3 rx queues, but dataplane.lcores has 2 (each queue is polled by an "
+         "lcore of its own)"},
+    };
+    for (const auto& [value, message] : bad) {
+        const auto error = only_error(load(with_queues(value)));
+        expect_position(error, 15, 13);
+        EXPECT_EQ(error.key_path, "ports[1].rx_queues");
+        EXPECT_EQ(error.message, message);
+    }
+    // A broken lcores list is reported alone, not compared with.
+    const auto result = load(with_queues("3", "[0, 0]"));
+    EXPECT_TRUE(has_error(result, "dataplane.lcores[1]", "duplicate lcore 0"));
+    EXPECT_EQ(result.errors().size(), 1U) << all_errors(result);
+}
+
 TEST(ConfigPorts, BadDeviceString) {
     for (const auto* device : {"eth0", "0000:03:00.8", "03:20.0", "net_af_packet0,", "net_tap0,=x",
                                "net_tap0, iface=x", "NET_TAP0"}) {

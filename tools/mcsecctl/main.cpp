@@ -11,7 +11,7 @@ const char* kUsage =
     "                                from mcsec-controld (socket /run/mcsec/NAME.sock);\n"
     "                                sas: the SAs it installed, with epoch and sender ID\n"
     "  rekey [GROUP]                 start a rekey of GROUP (--group GROUP), or of all groups\n"
-    "  show counters                 rx/tx and drops by reason, summed over lcores\n"
+    "  show counters                 rx/tx and drops by reason, summed over lcores; rx per lcore\n"
     "  show sa                       SAs in the shared-memory table (what the fast path sees)\n"
     "  sa add --group G --spi S --key HEX [--source P]\n"
     "                                publish a new SA for a configured group (inbound at once)\n"

@@ -1,4 +1,4 @@
-// mcsecctl show counters [--json]
+// mcsecctl show counters [--json]: totals over the lcores, drops by reason, and each lcore's rx/tx.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -33,13 +33,29 @@ int show_counters(const Args& args) {
                         std::string(esp::counter_name(static_cast<esp::DropReason>(r))).c_str(),
                         drops[r]);
         }
-        std::printf("}}\n");
+        // Per lcore: how the ports' queues spread the traffic.
+        std::printf("}, \"lcores\": [");
+        for (uint32_t i = 0; i < region->geometry().lcores; ++i) {
+            shm::Counters& c = region->counters(i);
+            std::printf(
+                "%s{\"red_rx\": %lu, \"red_tx\": %lu, \"black_rx\": %lu, \"black_tx\": %lu}",
+                i ? ", " : "", c.red_rx.load(), c.red_tx.load(), c.black_rx.load(),
+                c.black_tx.load());
+        }
+        std::printf("]}\n");
         return 0;
     }
     std::printf("dataplane pid %d\nred   rx %12lu  tx %12lu\nblack rx %12lu  tx %12lu\n", pid,
                 red_rx, red_tx, black_rx, black_tx);
     // Red IGMP/MLD reports snooped, and black frames handed to the kernel TAP.
     std::printf("exception  %12lu\n", exception);
+    if (region->geometry().lcores > 1) {
+        for (uint32_t i = 0; i < region->geometry().lcores; ++i) {
+            shm::Counters& c = region->counters(i);
+            std::printf("lcore %-3u red rx %12lu  black rx %12lu\n", i, c.red_rx.load(),
+                        c.black_rx.load());
+        }
+    }
     for (size_t r = 0; r < drops.size(); ++r) {
         if (drops[r] == 0) continue;
         const auto reason = static_cast<esp::DropReason>(r);

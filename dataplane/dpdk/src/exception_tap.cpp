@@ -32,9 +32,10 @@ bool open_exception_taps(const config::ApplianceConfig& config, rte_mempool* poo
                     "dataplane.exception_path = \"none\" runs without it)";
             return false;
         }
-        // One rx queue: the kernel's own traffic is little, and its lcore is the black port's.
-        if (!start_port(tap.port_id, tap.name + " (exception TAP)", pool, tx_queues, false,
-                        tap.rx_queues, error)) {
+        // As many rx queues as tx queues (net_tap refuses anything else); the kernel's own
+        // traffic is little, and one lcore, the black port's, polls them all.
+        if (!start_port(tap.port_id, tap.name + " (exception TAP)", pool, tx_queues, tx_queues,
+                        tap.rx_queues, tap.rx_spread, error)) {
             return false;
         }
         // The TAP keeps a MAC of its own: with an af_packet or af_xdp black port the kernel

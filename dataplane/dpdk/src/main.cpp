@@ -255,27 +255,27 @@ int main(int argc, char** argv) {
         tasks[i].exception_rules = exception_rules;
         tasks[i].stop = &g_stop;
     }
-    // Queues over lcores: with RSS each lcore polls its own queue of the port; without, the
-    // port's one queue goes to one lcore (round robin over ports), and its TAP with it.
+    // Queues over lcores: a port with several rx queues has queue q polled by lcore q; a port
+    // with one queue goes to one lcore (round robin over ports), and its TAP (all of the TAP's
+    // queues) with it.
     size_t next_lcore = 0;
     for (const auto& port : ports) {
         if (port.is_tap) continue;
+        const size_t owner = next_lcore % lcores;
         if (port.rx_queues > 1) {
             for (uint16_t q = 0; q < port.rx_queues; ++q) tasks[q].polls.push_back({&port, q});
-            std::printf("mcsec-dataplane: port %s: %u rx queues, RSS on IP addresses\n",
-                        port.name.c_str(), port.rx_queues);
+            std::printf("mcsec-dataplane: port %s: %u rx queues on lcores 0-%u, %s\n",
+                        port.name.c_str(), port.rx_queues, port.rx_queues - 1,
+                        port.rx_spread.c_str());
         } else {
-            tasks[next_lcore % lcores].polls.push_back({&port, 0});
-            if (lcores > 1) {
-                std::printf(
-                    "mcsec-dataplane: port %s: no RSS on this device, polled by one "
-                    "lcore\n",
-                    port.name.c_str());
-            }
+            tasks[owner].polls.push_back({&port, 0});
+            std::printf("mcsec-dataplane: port %s: 1 rx queue on lcore %zu (%s)\n",
+                        port.name.c_str(), owner, port.rx_spread.c_str());
         }
         for (const auto& tap : ports) {
             if (tap.is_tap && port.has_tap && tap.port_id == port.tap_port_id) {
-                tasks[next_lcore % lcores].polls.push_back({&tap, 0});
+                for (uint16_t q = 0; q < tap.rx_queues; ++q)
+                    tasks[owner].polls.push_back({&tap, q});
             }
         }
         ++next_lcore;

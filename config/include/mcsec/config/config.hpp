@@ -51,6 +51,11 @@ struct Port {
     // address of ESP packets and the control plane's address).
     std::vector<Prefix> addresses;
     std::uint16_t mtu = 1500;
+    // Receive queues, queue q polled by lcore q. nullopt ("auto"): one per lcore where the
+    // device hashes IP addresses over its queues (RSS), else one. A number: exactly that many,
+    // for devices that spread flows over queues themselves (net_af_packet with qpairs=N uses the
+    // kernel's PACKET_FANOUT by flow hash; net_tap's queues are filled by the kernel's flow hash).
+    std::optional<std::uint16_t> rx_queues;
 };
 
 enum class GroupAction : std::uint8_t { Protect, Bypass, Discard };
