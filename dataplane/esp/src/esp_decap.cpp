@@ -41,6 +41,11 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
     uint32_t op_count = 0;
     InboundSa* last_sa = nullptr;
     uint32_t last_spi = 0;
+    // The previous packet's sender window (a view that does not exist yet stays invalid for
+    // the chunk: windows are added in stage 3).
+    InboundSa* found_sa = nullptr;
+    uint16_t found_sender = 0;
+    ReplayWindow found_window;
     IpAddress last_destination;
 
     auto drop = [&](uint32_t i, DropReason reason) {
@@ -105,7 +110,12 @@ uint32_t EspDecap::process_chunk(std::span<PacketBuffer*> pkts, std::span<Inboun
         // A sender we have no window for yet can only be checked after the ICV verifies: its
         // window is created then, so forged packets cannot use up the SA's windows. The view
         // may be invalid (no window), never dangling: windows other lcores add are found here.
-        const ReplayWindow window = sa->senders.find(s.sender_id);
+        if (sa != found_sa || s.sender_id != found_sender) {
+            found_window = sa->senders.find(s.sender_id);
+            found_sa = sa;
+            found_sender = s.sender_id;
+        }
+        const ReplayWindow window = found_window;
         if (!sa->esn) {
             s.seq = seq_low;
         } else if (window.valid()) {

@@ -66,6 +66,13 @@ ReplayWindow::ReplayWindow(uint64_t* storage, uint32_t window_size)
       window_size_(clamp_size(window_size)),
       word_mask_(ring_words(window_size) - 1) {}
 
+ReplayWindow::ReplayWindow(uint64_t* storage, uint32_t clamped_size, uint64_t word_mask)
+    : top_(storage),
+      usage_(storage + 1),
+      ring_(storage + 1 + kUsageWords),
+      window_size_(clamped_size),
+      word_mask_(word_mask) {}
+
 uint64_t ReplayWindow::top() const {
     return ConstWord(*top_).load(std::memory_order_relaxed);
 }

@@ -46,10 +46,12 @@ SenderWindows::SenderWindows(uint64_t* block, uint32_t max_senders, uint32_t win
     windows_ = block + 1 + words_for_bytes(slots * sizeof(uint32_t));
     // Zero is an empty index slot, an unused window and a count of none.
     if (initialize) std::fill(block, block + block_words(max_senders, window_size), 0);
+    first_ = ReplayWindow(windows_, window_size);
 }
 
 ReplayWindow SenderWindows::window(uint32_t number) const {
-    return ReplayWindow(windows_ + size_t{number} * window_words_, window_size_);
+    return ReplayWindow(windows_ + size_t{number} * window_words_, first_.window_size_,
+                        first_.word_mask_);
 }
 
 uint32_t SenderWindows::count() const {

@@ -66,6 +66,9 @@ class ReplayWindow {
     LifetimeUsage usage() const;
 
   private:
+    friend class SenderWindows;
+    // For views made on every packet: the clamped size and ring mask computed once.
+    ReplayWindow(uint64_t* storage, uint32_t clamped_size, uint64_t word_mask);
     static uint64_t ring_words(uint32_t window_size);
 
     uint64_t* top_ = nullptr;

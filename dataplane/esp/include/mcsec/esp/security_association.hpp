@@ -185,6 +185,7 @@ class SenderWindows {
     uint32_t window_words_ = 0;
     uint32_t window_size_ = 0;
     uint32_t max_senders_ = 0;
+    ReplayWindow first_;  // window 0's view: its clamped size and ring mask, for every window
 };
 
 struct InboundSa {
