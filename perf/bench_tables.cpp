@@ -87,7 +87,11 @@ struct Fixture {
             std::memcpy(buf.data() + kHeadroom, inner.data(), size);
             esp::PacketBuffer p(buf.data(), kBufferSize, kHeadroom, size);
             esp::PacketBuffer* pkts[1] = {&p};
-            esp::OutboundSa* osas[1] = {cache.outbound(slot)};
+            // Sent as another appliance would: with our own sender ID, decap would drop every
+            // packet as own_sender_id.
+            esp::OutboundSa* sender = cache.outbound(slot);
+            sender->sender_id = 2;
+            esp::OutboundSa* osas[1] = {sender};
             esp::DropReason reasons[1];
             if (encap.process(pkts, osas, reasons, 0) != 1) std::abort();
             packets.emplace_back(p.data(), p.data() + p.length());
