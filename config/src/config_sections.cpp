@@ -141,6 +141,81 @@ Port read_port(TableReader& reader) {
     return port;
 }
 
+// "enc-*", "node:enc-*", "ou:Red", "dns:*.red.example": an optional kind prefix, then a glob.
+std::optional<AccessPattern> parse_access_pattern(std::string_view text, std::string& why) {
+    AccessPattern pattern;
+    std::string_view glob = text;
+    const auto colon = text.find(':');
+    if (colon != std::string_view::npos) {
+        const auto kind = text.substr(0, colon);
+        glob = text.substr(colon + 1);
+        if (kind == "node") {
+            pattern.kind = AccessPattern::Kind::NodeId;
+        } else if (kind == "ou") {
+            pattern.kind = AccessPattern::Kind::Ou;
+        } else if (kind == "dns") {
+            pattern.kind = AccessPattern::Kind::DnsName;
+        } else {
+            why = "unknown kind '" + std::string(kind) +
+                  "' (expected a node id glob, or node:, ou: or dns: before it)";
+            return std::nullopt;
+        }
+    }
+    constexpr std::size_t kMaxGlobLength = 255;
+    if (glob.empty() || glob.size() > kMaxGlobLength) {
+        why = "the pattern after the kind must be 1 to " + std::to_string(kMaxGlobLength) +
+              " characters";
+        return std::nullopt;
+    }
+    if (pattern.kind == AccessPattern::Kind::NodeId) {
+        // Node ids are [A-Za-z0-9_-]; anything else could never match and is a typo.
+        const bool allowed = std::all_of(glob.begin(), glob.end(), [](char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                   c == '_' || c == '-' || c == '*' || c == '?' || c == '[' || c == ']' || c == '!';
+        });
+        if (!allowed) {
+            why =
+                "a node id pattern has only A-Z, a-z, 0-9, '_', '-' and the glob characters "
+                "'*', '?', '[', ']', '!'";
+            return std::nullopt;
+        }
+    }
+    pattern.glob = std::string(glob);
+    return pattern;
+}
+
+std::vector<AccessPattern> read_access_list(TableReader& reader, std::string_view key) {
+    std::vector<AccessPattern> patterns;
+    for (const auto& [text, path] : reader.array_of_strings(key, Presence::Optional)) {
+        std::string why;
+        if (auto pattern = parse_access_pattern(text, why)) {
+            patterns.push_back(std::move(*pattern));
+        } else {
+            reader.diagnostics().error(path, quote_for_message(text) + ": " + why);
+        }
+    }
+    return patterns;
+}
+
+void read_group_access(TableReader& reader, Group& group) {
+    const bool has_members = reader.contains("members");
+    const bool has_senders = reader.contains("senders");
+    if (!has_members) {
+        if (has_senders) {
+            reader.error("senders", "a group with 'senders' needs 'members' (who may join)");
+        }
+        return;
+    }
+    GroupAccess access;
+    access.members = read_access_list(reader, "members");
+    if (has_senders) access.senders = read_access_list(reader, "senders");
+    if (access.members.empty() &&
+        !reader.diagnostics().has_error_at_or_below(reader.path_of("members"))) {
+        reader.error("members", "an empty member list lets nobody join; list who may join");
+    }
+    group.access = std::move(access);
+}
+
 Group read_group(TableReader& reader) {
     Group group;
     if (const auto address = read_multicast_address(reader, "address", Presence::Required))
@@ -159,6 +234,7 @@ Group read_group(TableReader& reader) {
         group.action == GroupAction::Protect) {
         reader.missing("policy", "a group with action 'protect' needs a policy");
     }
+    read_group_access(reader, group);
     return group;
 }
 

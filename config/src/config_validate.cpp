@@ -197,6 +197,8 @@ class Validator {
                                    "no policy named '" + group.policy + "' in [[policies]]");
             }
 
+            check_group_access(group, path);
+
             if (group.action == GroupAction::Protect && loaded(path + ".action")) {
                 const auto outer = group.black_group.value_or(group.address);
                 const auto outer_path =
@@ -207,6 +209,50 @@ class Validator {
         }
         group_selectors_known_ =
             group_selectors_known_ && array_loaded("groups", config_.groups.size());
+    }
+
+    // The access list is enforced by MIKE keying: with other actions or modes it would be a
+    // promise nothing keeps. Certificate attributes need certificates. One group address is one
+    // MIKE group, so its entries (one per source selector) must agree on who may join.
+    void check_group_access(const Group& group, const std::string& path) {
+        if (!group.access) return;
+        const auto members_path = path + ".members";
+        if (group.action != GroupAction::Protect && loaded(path + ".action")) {
+            diagnostics_.error(members_path,
+                               "an access list applies to protected groups only "
+                               "(this group's action is '" +
+                                   std::string(to_string(group.action)) + "')");
+            return;
+        }
+        if (loaded("keying.mode") && loaded("keying") &&
+            config_.keying.mode == KeyingMode::Manual) {
+            diagnostics_.error(members_path,
+                               "an access list needs keying.mode \"mike\": with manual keys "
+                               "every holder of the key file is a member");
+            return;
+        }
+        const bool x509 = std::holds_alternative<X509Identity>(config_.identity.credentials);
+        const auto check_kinds = [&](const std::vector<AccessPattern>& patterns,
+                                     const std::string& key_path) {
+            for (std::size_t i = 0; i < patterns.size(); ++i) {
+                if (patterns[i].kind != AccessPattern::Kind::NodeId && !x509 &&
+                    loaded("identity")) {
+                    diagnostics_.error(element_path(key_path, i),
+                                       "certificate attributes (ou:, dns:) need an [identity] "
+                                       "with x509 certificates; a PSK identity has none");
+                }
+            }
+        };
+        check_kinds(group.access->members, members_path);
+        if (group.access->senders) check_kinds(*group.access->senders, path + ".senders");
+        const auto [first, inserted] = access_by_address_.emplace(group.address, &group);
+        if (!inserted && first->second->access != group.access) {
+            diagnostics_.error(members_path,
+                               "group " + group.address.to_string() +
+                                   " has another access list in an earlier entry: one address is "
+                                   "one keyed group, so its entries must list the same members "
+                                   "and senders");
+        }
     }
 
     void require_black_address(AddressFamily family, const std::string& path,
@@ -330,6 +376,7 @@ class Validator {
                                          std::to_string(kGcmSaltBytes) + "-byte salt)");
     }
 
+    std::map<IpAddress, const Group*> access_by_address_;
     const ApplianceConfig& config_;
     Diagnostics& diagnostics_;
     // Facts gathered by earlier checks for later ones; false when errors make them unreliable.

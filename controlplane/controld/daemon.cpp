@@ -92,10 +92,20 @@ bool Daemon::start(std::string& error) {
         next_startup_timestamp(options_.state_dir / (config_.instance.name + ".startup"),
                                std::chrono::system_clock::now(), warning);
     if (!warning.empty()) std::fprintf(stderr, "mcsec-controld: warning: %s\n", warning.c_str());
-    hello_sender_ = std::make_unique<idp::HelloSender>(authenticator_, *address, startup,
-                                                       idp::Duration(discovery.hello_interval_ms),
-                                                       idp::Clock::now());
+    own_certificate_ = identity::certificate_attributes(authenticator_.credential());
     if (!start_keying(startup, error)) return false;
+    // Hellos announce the groups this node serves: keying elects each group's TM among the
+    // nodes that announce it (and that its access list admits).
+    std::vector<std::string> served;
+    for (const auto& engine : engines_) served.push_back(engine.group->address.to_string());
+    try {
+        hello_sender_ = std::make_unique<idp::HelloSender>(
+            authenticator_, *address, startup, idp::Duration(discovery.hello_interval_ms),
+            idp::Clock::now(), std::move(served));
+    } catch (const std::exception& e) {
+        error = e.what();
+        return false;
+    }
     if (!start_prefix_exchange(*black, *address, startup, error)) return false;
     // Registration timestamps start above every one an earlier run sent: the startup timestamp
     // (microseconds) grows across restarts, and 4096 messages per microsecond between two
@@ -106,6 +116,14 @@ bool Daemon::start(std::string& error) {
     client_config.retransmit_interval = idp::Duration(discovery.hello_interval_ms);
     registration_ = std::make_unique<RegistrationService>(authenticator_, startup * 4096, spi_start,
                                                           client_config);
+    registration_->set_admission([this](const config::IpAddress& group, const NodeId& node) {
+        for (const auto& engine : engines_) {
+            if (engine.group->address == group) {
+                return access::is_member(role_in(*engine.group, node));
+            }
+        }
+        return false;
+    });
     std::printf("mcsec-controld: instance %s discovering on %s (%s port %u), startup %lu\n",
                 config_.instance.name.c_str(), black->name.c_str(),
                 discovery.group.to_string().c_str(), discovery.port,
@@ -128,6 +146,20 @@ bool Daemon::start_keying(std::uint64_t startup, std::string& error) {
         params.group_id.assign(id.begin(), id.end());
         params.transform = policy ? policy->transform : config::Transform::AesGcm256;
         params.hello_interval = idp::Duration(config_.discovery->hello_interval_ms);
+        params.role_of = [this, &group](const NodeId& node) { return role_in(group, node); };
+        const access::Role own_role = role_in(group, config_.instance.name);
+        if (!access::is_member(own_role)) {
+            error = "group " + id + ": its access list (members) does not admit this node, " +
+                    config_.instance.name + " (" + std::string(access::to_string(own_role)) +
+                    "): remove the group or add the node";
+            return false;
+        }
+        if (own_role == access::Role::Receiver) {
+            std::printf(
+                "mcsec-controld: group %s: receive-only here (not in its senders): red "
+                "traffic to it is discarded\n",
+                id.c_str());
+        }
         auto keying = mike::GroupKeying::create(std::move(params), authenticator_, now);
         if (!keying) {
             error = "keying for group " + id + ": " + std::string(mike::to_string(keying.error()));
@@ -262,7 +294,7 @@ void Daemon::on_idp_events(const std::vector<idp::IdpEvent>& events) {
                     std::string(idp::to_string(e.kind)).c_str(),
                     e.black_address.to_string().c_str(), wall_seconds());
         appeared = appeared || e.kind != idp::IdpEventKind::Leave;
-        for (auto& engine : engines_) engine.keying.on_membership(e, now);
+        for (auto& engine : engines_) engine.keying.on_membership(event_for_group(engine, e), now);
         if (prefix_exchange_) {
             prefix_exchange_->on_event(e, now);
             // Left, restarted or back after a silence: a connection to its old process may be
@@ -282,6 +314,43 @@ void Daemon::on_idp_events(const std::vector<idp::IdpEvent>& events) {
         if (auto hello = hello_sender_->poll(now)) socket_->send(*hello);
     }
     if (!events.empty()) std::fflush(stdout);
+}
+
+access::NodeFacts Daemon::facts_of(const NodeId& node) const {
+    if (node == config_.instance.name) return {node, own_certificate_};
+    const idp::Peer* peer = peer_table_.find(node);
+    if (peer == nullptr) return {node, std::nullopt};
+    auto& known = certificates_[node];
+    if (known.startup_timestamp != peer->startup_timestamp || !known.attributes) {
+        // The peer table holds the credential of the run's first verified hello.
+        known.startup_timestamp = peer->startup_timestamp;
+        known.attributes = identity::certificate_attributes(peer->credential);
+    }
+    return {node, known.attributes};
+}
+
+access::Role Daemon::role_in(const config::Group& group, const NodeId& node) const {
+    return access::role_in(group.access, facts_of(node));
+}
+
+idp::IdpEvent Daemon::event_for_group(const GroupEngine& engine, const idp::IdpEvent& event) {
+    if (event.kind == idp::IdpEventKind::Leave) return event;
+    idp::IdpEvent leave = event;
+    leave.kind = idp::IdpEventKind::Leave;
+    const idp::Peer* peer = peer_table_.find(event.node_id);
+    const std::string id = engine.group->address.to_string();
+    if (peer == nullptr || !std::binary_search(peer->groups.begin(), peer->groups.end(), id)) {
+        return leave;  // it does not serve this group
+    }
+    const access::Role role = role_in(*engine.group, event.node_id);
+    if (access::is_member(role)) return event;
+    ++refused_announcements_;
+    raise_alarm("ACCESS_VIOLATION", id, 0,
+                "node " + event.node_id + " announces group " + id +
+                    " but the group's access list does not admit it (" +
+                    std::string(access::to_string(role)) + "): not a member, never elected",
+                event.node_id);
+    return leave;
 }
 
 bool Daemon::is_tm() const {
@@ -380,8 +449,9 @@ void Daemon::install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePo
             static_cast<unsigned>(config_.dataplane.max_senders),
             static_cast<unsigned>(config_.dataplane.max_senders));
     }
-    if (installer_ &&
-        !installer_->install(*engine.group, key.spi, key.key_and_salt, *sender_id, now, error)) {
+    const bool may_send = role_in(*engine.group, config_.instance.name) == access::Role::Sender;
+    if (installer_ && !installer_->install(*engine.group, key.spi, key.key_and_salt, *sender_id,
+                                           now, error, may_send)) {
         raise_alarm("SERVER_CONFLICT", engine.group->address.to_string(), key.spi,
                     "cannot install epoch " + std::to_string(key.epoch) + ": " + error);
         if (engine.keying.is_tm()) engine.keying.request_rekey(now);  // a new tree, a new SPI

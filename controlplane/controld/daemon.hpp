@@ -17,7 +17,9 @@
 #include "daemon_alarm_log.hpp"
 #include "discovery_socket.hpp"
 #include "mcsec/config/config.hpp"
+#include "mcsec/control/access/group_access.hpp"
 #include "mcsec/control/authenticator.hpp"
+#include "mcsec/control/identity/certificate_attributes.hpp"
 #include "mcsec/control/identity/x509_credentials.hpp"
 #include "mcsec/control/idp/hello_sender.hpp"
 #include "mcsec/control/idp/peer_table.hpp"
@@ -76,6 +78,12 @@ class Daemon {
     const TlsPeerChannel* prefix_channel() const { return prefix_channel_.get(); }
     std::uint64_t unknown_datagrams() const { return unknown_datagrams_; }
     std::uint64_t unroutable_datagrams() const { return unroutable_datagrams_; }
+    // Group access (the group policy database): `node`'s role in `group` by this node's config
+    // and what discovery verified of the node (its certificate's attributes).
+    access::Role role_in(const config::Group& group, const NodeId& node) const;
+    // Discovery events withheld from a group's keying: the peer announced the group but its
+    // access list does not admit it (each also raises ACCESS_VIOLATION).
+    std::uint64_t refused_announcements() const { return refused_announcements_; }
     std::uint64_t send_failures() const { return socket_ ? socket_->send_failures() : 0; }
     idp::TimePoint started_at() const { return started_at_; }
     // Starts a rekey of `group` (all protected groups if empty) where this node is the TM;
@@ -87,6 +95,10 @@ class Daemon {
     bool start_keying(std::uint64_t startup, std::string& error);
     void on_datagram(std::span<const std::uint8_t> datagram, const std::string& source);
     void on_idp_events(const std::vector<idp::IdpEvent>& events);
+    // What one discovery event means for one group's keying: the event itself for a peer that
+    // announces the group and is a member, else a LEAVE (it is not live for this group).
+    idp::IdpEvent event_for_group(const GroupEngine& engine, const idp::IdpEvent& event);
+    access::NodeFacts facts_of(const NodeId& node) const;
     // Whether this node is the transaction manager of any group it keys.
     bool is_tm() const;
     // Sends what the engines have to say and installs the keys they agreed.
@@ -128,6 +140,14 @@ class Daemon {
     std::vector<GroupEngine> engines_;  // one per protected group
     std::uint64_t unknown_datagrams_ = 0;
     std::uint64_t unroutable_datagrams_ = 0;  // registration datagrams to a peer not up
+    std::uint64_t refused_announcements_ = 0;
+    // Peers' certificate attributes, read once per run of the peer from its verified hello.
+    struct KnownCertificate {
+        std::uint64_t startup_timestamp = 0;
+        std::optional<identity::CertificateAttributes> attributes;
+    };
+    mutable std::map<NodeId, KnownCertificate> certificates_;
+    std::optional<identity::CertificateAttributes> own_certificate_;
     DaemonAlarmLog alarms_;
     idp::TimePoint started_at_ = idp::Clock::now();
 };

@@ -194,7 +194,9 @@ Json DaemonOperatorBackend::counters() {
         mike[g.group->address.to_string()] = {{"received", received},
                                               {"sent", mc.sent},
                                               {"epochs_completed", mc.epochs_completed},
-                                              {"rekeys_started", mc.rekeys_started}};
+                                              {"rekeys_started", mc.rekeys_started},
+                                              {"joins_denied", mc.joins_denied},
+                                              {"joins_refused", mc.joins_refused}};
     }
     Json registration = Json::object();
     if (const RegistrationService* service = daemon_.registration()) {
@@ -231,6 +233,7 @@ Json DaemonOperatorBackend::counters() {
             {"alarms", alarms},
             {"prefix_exchange", prefix},
             {"unroutable_datagrams", daemon_.unroutable_datagrams()},
+            {"refused_announcements", daemon_.refused_announcements()},
             {"send_failures", daemon_.send_failures()},
             {"registration", registration},
             {"hello_verdicts", hello},

@@ -61,6 +61,11 @@ class RegistrationService {
     void on_timer(idp::TimePoint now, RegistrationEffects& out);
     std::optional<idp::TimePoint> next_due() const;
 
+    // Who may register in (and raise alarms about) a group this node serves: the group policy.
+    void set_admission(std::function<bool(const config::IpAddress&, const NodeId&)> admits) {
+        registry_.set_admission(std::move(admits));
+    }
+
     const registration::RegistrationClient& client() const noexcept { return client_; }
     const registration::Registry& registry() const noexcept { return registry_; }
 

@@ -43,7 +43,7 @@ bool SaInstaller::start(std::string& error) {
                                 ? shm::PolicyAction::Bypass
                                 : shm::PolicyAction::Discard;
         if (!writer_->set_policy(dataplane::to_esp(group.address), dataplane::policy_source(group),
-                                action)) {
+                                 action)) {
             error = "cannot set the policy of group " + selector_name(group);
             return false;
         }
@@ -72,7 +72,7 @@ bool SaInstaller::start(std::string& error) {
 
 bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
                           const config::SecretBytes& key_and_salt, std::uint16_t sender_id,
-                          TimePoint now, std::string& error) {
+                          TimePoint now, std::string& error, bool may_send) {
     if (!writer_) {
         error = "not started";
         return false;
@@ -96,7 +96,7 @@ bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
         error = "group " + name + " SPI " + std::to_string(spi) + ": " + error;
         return false;
     }
-    const Installed installed{spi, *slot, sender_id, now};
+    const Installed installed{spi, *slot, sender_id, now, may_send};
     it->second.receiving.push_back(installed);
     steps_.push_back({Step::Kind::Switch, now + delays_.activation, name, installed});
     std::stable_sort(steps_.begin(), steps_.end(),
@@ -113,10 +113,12 @@ void SaInstaller::run_due(TimePoint now) {
         if (step.kind == Step::Kind::Switch) {
             // A newer epoch may have switched already: never go back to an older SA.
             if (state.receiving.empty() || state.receiving.back().slot != step.sa.slot) continue;
-            writer_->set_policy(dataplane::to_esp(state.group->address),
-                               dataplane::policy_source(*state.group), shm::PolicyAction::Protect,
-                               step.sa.slot);
-            state.sending = step.sa;
+            if (step.sa.may_send) {
+                writer_->set_policy(dataplane::to_esp(state.group->address),
+                                    dataplane::policy_source(*state.group),
+                                    shm::PolicyAction::Protect, step.sa.slot);
+                state.sending = step.sa;
+            }
             // Everything older than the new SA retires after the deactivation delay.
             for (const Installed& old : state.receiving) {
                 if (old.slot == step.sa.slot) continue;

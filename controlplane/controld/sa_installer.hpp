@@ -42,10 +42,12 @@ class SaInstaller {
 
     // A new key for the protected `group`: receivers accept `spi` now, senders switch at
     // now + activation, the SA it replaces goes deactivation later. `sender_id` is this node's
-    // RFC 6054 sender ID under the key (unique among the key's holders).
+    // RFC 6054 sender ID under the key (unique among the key's holders). A receive-only member
+    // (`may_send` false: the group's access list does not list it as a sender) only receives:
+    // its policy stays PROTECT without a key, so its red traffic to the group is discarded.
     bool install(const config::Group& group, std::uint32_t spi,
                  const config::SecretBytes& key_and_salt, std::uint16_t sender_id, TimePoint now,
-                 std::string& error);
+                 std::string& error, bool may_send = true);
 
     // Carries out the switches and retirements due at `now` and reclaims freed slots.
     void run_due(TimePoint now);
@@ -80,6 +82,7 @@ class SaInstaller {
         std::uint32_t slot;
         std::uint16_t sender_id;
         std::optional<TimePoint> installed_at;
+        bool may_send = true;
     };
     struct GroupState {
         const config::Group* group = nullptr;

@@ -1,6 +1,7 @@
 # The identity module: X.509 and PSK message authenticators and TLS 1.3 contexts
 # (docs/protocol/identity.md). Included from controlplane/CMakeLists.txt.
 target_sources(mcsec_control PRIVATE
+    ${CMAKE_CURRENT_LIST_DIR}/src/certificate_attributes.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/certificate_checks.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/credential_file.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/load_authenticator.cpp

@@ -29,6 +29,7 @@ std::vector<std::uint8_t> hello(const std::string& node, std::size_t credential_
                              *IpAddress::parse(address),
                              1'700'000'000'000ULL,
                              sequence,
+                             {"239.1.1.1", "239.1.1.2", "ff3e::8000:1"},
                              {signer.credential().begin(), signer.credential().end()}};
     return idp::encode_hello(message, signer);
 }

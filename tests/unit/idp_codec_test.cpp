@@ -43,6 +43,7 @@ TEST(IdpHelloCodec, RoundTripIPv4) {
                       v4(192, 0, 2, 7),
                       1'700'000'000'123ULL,
                       42,
+                      {},
                       {bravo.credential().begin(), bravo.credential().end()}};
     const auto bytes = encode_hello(hello, bravo);
 
@@ -56,6 +57,54 @@ TEST(IdpHelloCodec, RoundTripIPv4) {
     EXPECT_TRUE(std::equal(parsed.signature.begin(), parsed.signature.end(),
                            expected_signature.begin(), expected_signature.end()));
     EXPECT_EQ(bytes.size(), header_length(bytes) + 2 + TestAuthenticator::kSignatureBytes);
+}
+
+TEST(IdpHelloCodec, ServedGroupsRoundTripAndAreSigned) {
+    const TestAuthenticator bravo("bravo", 16);
+    const Hello hello{"bravo",
+                      v4(192, 0, 2, 7),
+                      5,
+                      6,
+                      {"239.1.1.1", "239.1.1.2", "ff3e::1"},
+                      {bravo.credential().begin(), bravo.credential().end()}};
+    const auto bytes = encode_hello(hello, bravo);
+    ParsedHello parsed;
+    ASSERT_EQ(parse_hello(bytes, parsed), ParseError::Ok);
+    EXPECT_EQ(parsed.hello.groups, hello.groups);
+    // The list lies inside what the signature covers.
+    const std::string text(bytes.begin(), bytes.begin() + header_length(bytes));
+    EXPECT_NE(text.find("239.1.1.2"), std::string::npos);
+}
+
+TEST(IdpHelloCodec, EncoderRefusesUnsortedOrOversizedGroupLists) {
+    const TestAuthenticator bravo("bravo", 16);
+    Hello hello{"bravo", v4(192, 0, 2, 7), 5, 6, {"239.1.1.2", "239.1.1.1"}, {}};
+    EXPECT_THROW((void)encode_hello(hello, bravo), std::invalid_argument);
+    hello.groups = {std::string(65, 'g')};
+    EXPECT_THROW((void)encode_hello(hello, bravo), std::length_error);
+    hello.groups.clear();
+    for (int i = 0; i < 65; ++i) hello.groups.push_back("g" + std::to_string(100 + i));
+    EXPECT_THROW((void)encode_hello(hello, bravo), std::length_error);
+}
+
+TEST(IdpHelloCodec, ParserRefusesBadGroupLists) {
+    const TestAuthenticator bravo("bravo", 0);
+    const auto good = encode_hello(Hello{"bravo", v4(10, 0, 0, 1), 1, 1, {"a", "b"}, {}}, bravo);
+    // The list starts after node id (1 + 5), address (1 + 4), timestamp and sequence (16).
+    const std::size_t list = kHeaderBytes + 6 + 5 + 16;
+    ASSERT_EQ(good[list], 2);
+    ASSERT_EQ(good[list + 1], 1);
+    ASSERT_EQ(good[list + 2], 'a');
+    ParsedHello parsed;
+    auto repeated = good;
+    repeated[list + 4] = 'a';  // "a", "a": not strictly sorted
+    EXPECT_EQ(parse_hello(repeated, parsed), ParseError::BadGroupList);
+    auto empty_name = good;
+    empty_name[list + 1] = 0;
+    EXPECT_EQ(parse_hello(empty_name, parsed), ParseError::BadGroupList);
+    auto too_many = good;
+    too_many[list] = 65;
+    EXPECT_EQ(parse_hello(too_many, parsed), ParseError::BadGroupList);
 }
 
 TEST(IdpHelloCodec, RoundTripIPv6WithoutCredential) {
@@ -75,7 +124,7 @@ TEST(IdpHelloCodec, FieldsAreBigEndian) {
         Hello{"bravo", v4(10, 0, 0, 1), 0x0102030405060708ULL, 0x1112131415161718ULL, {}}, bravo);
     EXPECT_EQ(bytes[0], 'I');
     EXPECT_EQ(bytes[1], 'D');
-    EXPECT_EQ(bytes[2], 1);  // version
+    EXPECT_EQ(bytes[2], 2);  // version
     EXPECT_EQ(bytes[3], 1);  // HELLO
     EXPECT_EQ(bytes[kFamilyOffset], 4);
     const std::size_t timestamp_offset = kFamilyOffset + 1 + 4;
@@ -139,7 +188,9 @@ TEST(IdpHelloParse, BadMagic) {
 TEST(IdpHelloParse, UnsupportedVersion) {
     const TestAuthenticator bravo("bravo");
     auto bytes = signed_hello(bravo, 1, 1);
-    bytes[2] = 2;
+    bytes[2] = 1;  // a version 1 peer, whose hellos carry no served groups
+    EXPECT_EQ(parse(bytes), ParseError::UnsupportedVersion);
+    bytes[2] = 3;
     EXPECT_EQ(parse(bytes), ParseError::UnsupportedVersion);
 }
 
@@ -201,7 +252,7 @@ TEST(IdpHelloParse, BadAddress) {
 TEST(IdpHelloParse, CredentialLongerThanBodyIsTruncated) {
     const TestAuthenticator bravo("bravo", 4);
     auto unsigned_part =
-        encode_hello_unsigned(Hello{"bravo", v4(10, 0, 0, 1), 1, 1, {'b', 'r', 'a', 'v'}}, 8);
+        encode_hello_unsigned(Hello{"bravo", v4(10, 0, 0, 1), 1, 1, {}, {'b', 'r', 'a', 'v'}}, 8);
     // The credential length sits just before the 4 credential bytes.
     unsigned_part[unsigned_part.size() - 5] = 5;
     EXPECT_EQ(parse(with_trailer(unsigned_part, bravo)), ParseError::Truncated);

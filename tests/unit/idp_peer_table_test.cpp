@@ -192,7 +192,9 @@ TEST_F(IdpPeerTable, ForgedHelloIsRefusedAndPoisonsNothing) {
     // Raise the sequence's low byte without re-signing: an attacker bumping the counter.
     ParsedHello parsed;
     ASSERT_EQ(parse_hello(forged, parsed), ParseError::Ok);
-    const std::size_t sequence_end = parsed.signed_bytes.size() - 2 - bravo.credential().size();
+    // The signed bytes end with the sequence, the served-group list (one count byte when empty)
+    // and the credential with its two-byte length.
+    const std::size_t sequence_end = parsed.signed_bytes.size() - 2 - bravo.credential().size() - 1;
     forged[sequence_end - 1] = 0xFF;
     EXPECT_EQ(deliver(forged, kT0), HelloVerdict::BadSignature);
     EXPECT_EQ(alarm_for(HelloVerdict::BadSignature), IdpAlarm::SignFailed);
@@ -212,11 +214,9 @@ TEST_F(IdpPeerTable, HelloFromAnotherDeploymentIsRefused) {
 
 TEST_F(IdpPeerTable, CredentialNamingAnotherNodeIsRefused) {
     // charlie's credential in a hello claiming to be bravo.
-    const Hello hello{"bravo",
-                      v4(192, 0, 2, 1),
-                      100,
-                      1,
-                      {charlie.credential().begin(), charlie.credential().end()}};
+    const Hello hello{"bravo", v4(192, 0, 2, 1),
+                      100,     1,
+                      {},      {charlie.credential().begin(), charlie.credential().end()}};
     EXPECT_EQ(deliver(encode_hello(hello, bravo), kT0), HelloVerdict::IdentityMismatch);
 }
 
@@ -364,4 +364,21 @@ TEST_F(IdpLossyLink, FourLostHellosAreALeaveThenARestore) {
 }
 
 }  // namespace
+TEST_F(IdpPeerTable, ServedGroupsAreFixedPerRun) {
+    const auto address = v4(192, 0, 2, 1);
+    ASSERT_EQ(deliver(signed_hello(bravo, 100, 1, address, {"239.1.1.1"}), kT0),
+              HelloVerdict::Accepted);
+    EXPECT_EQ(table.find("bravo")->groups, std::vector<std::string>{"239.1.1.1"});
+    EXPECT_FALSE(table.find("bravo")->credential.empty());
+    // The same run announcing another list: refused before its signature is checked.
+    EXPECT_EQ(deliver(signed_hello(bravo, 100, 2, address, {"239.1.1.2"}), kT0 + kH),
+              HelloVerdict::GroupsChanged);
+    EXPECT_EQ(table.find("bravo")->groups, std::vector<std::string>{"239.1.1.1"});
+    // A restart may change it (keying sees a JOIN).
+    events.clear();
+    ASSERT_EQ(deliver(signed_hello(bravo, 101, 1, address, {"239.1.1.2"}), kT0 + 2 * kH),
+              HelloVerdict::Accepted);
+    EXPECT_EQ(table.find("bravo")->groups, std::vector<std::string>{"239.1.1.2"});
+}
+
 }  // namespace mcsec::control::idp::test

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "idp_test_authenticator.hpp"
@@ -27,12 +28,11 @@ inline config::IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std:
 inline std::vector<std::uint8_t> signed_hello(const TestAuthenticator& signer,
                                               std::uint64_t startup_timestamp,
                                               std::uint64_t sequence,
-                                              config::IpAddress address = v4(192, 0, 2, 1)) {
-    const Hello hello{signer.node_id(),
-                      address,
-                      startup_timestamp,
-                      sequence,
-                      {signer.credential().begin(), signer.credential().end()}};
+                                              config::IpAddress address = v4(192, 0, 2, 1),
+                                              std::vector<std::string> groups = {}) {
+    const Hello hello{signer.node_id(),  address,
+                      startup_timestamp, sequence,
+                      std::move(groups), {signer.credential().begin(), signer.credential().end()}};
     return encode_hello(hello, signer);
 }
 

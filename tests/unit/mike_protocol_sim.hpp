@@ -71,6 +71,12 @@ class SimGroup {
         return "node-" + std::string(2 - std::min<std::size_t>(2, n.size()), '0') + n;
     }
 
+    // The group's access list as each node's config has it: `role(observer, subject)` is the
+    // role `observer` gives `subject` (a compromised TM may disagree with its members). For
+    // nodes added afterwards; unset: an open group.
+    void set_access(std::function<access::Role(const NodeId&, const NodeId&)> role) {
+        access_ = std::move(role);
+    }
     // Starts `count` nodes at once; every node's discovery sees every other.
     void start(std::size_t count) {
         for (std::size_t i = 0; i < count; ++i) add(name(i), 1);
@@ -93,6 +99,9 @@ class SimGroup {
         params.startup_timestamp = startup;
         params.group_id = kGroupId;
         params.hello_interval = hello_;
+        if (access_) {
+            params.role_of = [this, id](const NodeId& subject) { return access_(id, subject); };
+        }
         auto engine = GroupKeying::create(params, *node.auth, now_);
         if (!engine) throw std::runtime_error("GroupKeying::create failed");
         node.engine.emplace(std::move(engine).value());
@@ -282,6 +291,7 @@ class SimGroup {
     bool idp_ = false;
     bool hurry_ = true;
     Duration hello_ = kHello;
+    std::function<access::Role(const NodeId&, const NodeId&)> access_;
 };
 
 }  // namespace mcsec::control::mike::testing

@@ -12,6 +12,26 @@ namespace {
 // The u16 length in front of the signature.
 constexpr std::size_t kSignatureLengthBytes = 2;
 
+// Sorted and unique, so two hellos of one run announce the same list in the same bytes, and a
+// receiver compares lists without sorting.
+ParseError read_groups(ByteReader& body, std::vector<std::string>& groups) {
+    const auto count = body.u8();
+    if (!count) return ParseError::Truncated;
+    if (*count > kMaxHelloGroups) return ParseError::BadGroupList;
+    groups.clear();
+    for (std::size_t i = 0; i < *count; ++i) {
+        const auto length = body.u8();
+        if (!length) return ParseError::Truncated;
+        if (*length == 0 || *length > kMaxGroupNameBytes) return ParseError::BadGroupList;
+        const auto name = body.bytes(*length);
+        if (!name) return ParseError::Truncated;
+        std::string group(name->begin(), name->end());
+        if (!groups.empty() && group <= groups.back()) return ParseError::BadGroupList;
+        groups.push_back(std::move(group));
+    }
+    return ParseError::Ok;
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> encode_hello_unsigned(const Hello& hello, std::size_t signature_bytes) {
@@ -22,13 +42,29 @@ std::vector<std::uint8_t> encode_hello_unsigned(const Hello& hello, std::size_t 
     write_address(writer, hello.black_address);
     writer.u64(hello.startup_timestamp);
     writer.u64(hello.sequence);
+    if (hello.groups.size() > kMaxHelloGroups) {
+        throw std::length_error("IDP hello: more than 64 served groups");
+    }
+    writer.u8(static_cast<std::uint8_t>(hello.groups.size()));
+    for (std::size_t i = 0; i < hello.groups.size(); ++i) {
+        const std::string& group = hello.groups[i];
+        if (i > 0 && group <= hello.groups[i - 1]) {
+            throw std::invalid_argument("IDP hello: served groups must be sorted and unique");
+        }
+        if (group.empty() || group.size() > kMaxGroupNameBytes) {
+            throw std::length_error("IDP hello: served group name of 0 or over 64 bytes");
+        }
+        writer.u8(static_cast<std::uint8_t>(group.size()));
+        writer.bytes(std::span(reinterpret_cast<const std::uint8_t*>(group.data()), group.size()));
+    }
     if (hello.credential.size() > std::numeric_limits<std::uint16_t>::max()) {
         throw std::length_error("IDP hello: credential too large");
     }
     writer.u16(static_cast<std::uint16_t>(hello.credential.size()));
     writer.bytes(hello.credential);
     if (out.size() + kSignatureLengthBytes + signature_bytes > kMaxMessageBytes) {
-        throw std::length_error("IDP hello: credential and signature exceed 1400 bytes");
+        throw std::length_error(
+            "IDP hello: served groups, credential and signature exceed 1400 bytes");
     }
     finish_header(writer, 0);
     return out;
@@ -62,6 +98,8 @@ ParseError parse_hello(std::span<const std::uint8_t> datagram, ParsedHello& pars
     }
     const auto startup_timestamp = body.u64();
     const auto sequence = body.u64();
+    if (!startup_timestamp || !sequence) return ParseError::Truncated;
+    if (const auto error = read_groups(body, hello.groups); error != ParseError::Ok) return error;
     const auto credential_length = body.u16();
     if (!credential_length) return ParseError::Truncated;
     const auto credential = body.bytes(*credential_length);

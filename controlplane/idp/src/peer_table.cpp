@@ -82,6 +82,11 @@ HelloVerdict PeerTable::judge(std::span<const std::uint8_t> datagram, WallTime w
             std::tie(peer.startup_timestamp, peer.sequence)) {
             return HelloVerdict::Replay;
         }
+        // A run announces one list: keying elected TMs from it. A different list in the same
+        // run is refused before the signature check; a restart may change it.
+        if (hello.startup_timestamp == peer.startup_timestamp && hello.groups != peer.groups) {
+            return HelloVerdict::GroupsChanged;
+        }
     } else if (peers_.size() >= max_peers_) {
         return HelloVerdict::TableFull;
     }
@@ -104,6 +109,10 @@ void PeerTable::accept(const Hello& hello, TimePoint now, std::vector<IdpEvent>&
     peer.startup_timestamp = hello.startup_timestamp;
     peer.sequence = hello.sequence;
     peer.last_heard = now;
+    if (inserted || restarted) {
+        peer.groups = hello.groups;
+        peer.credential = hello.credential;
+    }
 
     if (inserted || restarted) {
         events.push_back(event_for(IdpEventKind::Join, peer));

@@ -115,6 +115,9 @@ Verdict Registry::on_datagram(std::span<const std::uint8_t> datagram, std::strin
     if (message.type() == MessageType::Ack) return record(Verdict::UnexpectedType);
     const auto found = groups_.find(message.group);
     if (found == groups_.end()) return record(Verdict::NotServing);
+    // Group access before any signature work: a node the access list does not admit has
+    // nothing to register, and no standing to raise alarms or ask for rekeys.
+    if (admits_ && !admits_(message.group, message.sender)) return record(Verdict::NotMember);
 
     const bool is_request = message.type() != MessageType::Alarm;
     const auto channel = is_request ? ReplayChannel::Request : ReplayChannel::Alarm;
@@ -241,6 +244,15 @@ Verdict Registry::on_alarm(const ParsedMessage& parsed, ServedGroup& served, idp
                            Outbox& out) {
     const Message& message = parsed.message;
     const auto& alarm = std::get<AlarmBody>(message.body);
+    // Alarms that can move the TM (SA_EXPIRED, an SPI conflict: both start a rekey) come only
+    // from a registered member of the group, or any certified node could rekey it at will. A
+    // TM conflict report (SPI 0) comes from the other TM, which is not registered here.
+    const bool moves_tm = alarm.kind == AlarmKind::SaExpired ||
+                          (alarm.kind == AlarmKind::ServerConflict && alarm.spi != 0);
+    if (moves_tm && !served.members.contains(message.sender)) {
+        return diagnostics_.record(Verdict::NotRegistered, message.group, message.sender, now, {},
+                                   out);
+    }
     diagnostics_.raise(AlarmRecord{.kind = alarm.kind,
                                    .origin = AlarmOrigin::Received,
                                    .group = message.group,

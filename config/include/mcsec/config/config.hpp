@@ -60,6 +60,31 @@ struct Port {
 
 enum class GroupAction : std::uint8_t { Protect, Bypass, Discard };
 
+// One entry of a group's access list (the group policy database, docs/config.md "Group access").
+// A node matches when the entry's glob (fnmatch(3): '*', '?', '[...]') matches:
+//   NodeId   - its instance name (with X.509 also its certificate's subject CN)
+//   Ou       - an organizationalUnitName of its certificate's subject (X.509 only)
+//   DnsName  - a dNSName of its certificate's subjectAltName (X.509 only)
+struct AccessPattern {
+    enum class Kind : std::uint8_t { NodeId, Ou, DnsName };
+    Kind kind = Kind::NodeId;
+    std::string glob;
+
+    friend bool operator==(const AccessPattern&, const AccessPattern&) = default;
+};
+
+// Who may hold a protected group's keys and who may send under them. Absent (no `members` key):
+// every authenticated appliance of the deployment may join, as without a policy database.
+// Present: default deny, only nodes matching `members` join; of those, only nodes matching
+// `senders` get a sender ID and an outbound SA (absent `senders`: every member sends), the
+// others are receive-only.
+struct GroupAccess {
+    std::vector<AccessPattern> members;
+    std::optional<std::vector<AccessPattern>> senders;
+
+    friend bool operator==(const GroupAccess&, const GroupAccess&) = default;
+};
+
 // One SPD entry: red multicast to `address` (from `source`, if given) is handled by `action`.
 struct Group {
     IpAddress address;
@@ -71,6 +96,8 @@ struct Group {
     // Name of a Policy; always set when action is Protect.
     std::string policy;
     GroupAction action = GroupAction::Protect;
+    // Protected groups keyed by MIKE only; nullopt: open to every authenticated appliance.
+    std::optional<GroupAccess> access;
 };
 
 enum class Transform : std::uint8_t { AesGcm128, AesGcm256 };

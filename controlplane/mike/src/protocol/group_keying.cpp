@@ -72,13 +72,37 @@ bool GroupKeying::is_live(const NodeId& node) const {
     return live_.contains(node) && !retired_.contains(node);
 }
 
-// The TM is the smallest live node id that has not announced its shutdown: every node with the
-// same discovery view elects the same one, without exchanging a message.
-void GroupKeying::elect(TimePoint now) {
-    NodeId best = retired_self_ ? NodeId{} : params_.self;
-    for (const auto& [id, session] : live_) {
-        if (!retired_.contains(id) && (best.empty() || id < best)) best = id;
+access::Role GroupKeying::role_of(const NodeId& node) const {
+    return params_.role_of ? params_.role_of(node) : access::Role::Sender;
+}
+
+// The TM is the smallest live node id among the group's senders that has not announced its
+// shutdown: every node with the same discovery view and the same access list elects the same
+// one, without exchanging a message. A receive-only member never is: it must not send.
+NodeId GroupKeying::electable(bool without_self) const {
+    NodeId best;
+    if (!without_self && !retired_self_ && role_of(params_.self) == access::Role::Sender) {
+        best = params_.self;
     }
+    for (const auto& [id, session] : live_) {
+        if (retired_.contains(id) || (!best.empty() && id >= best)) continue;
+        if (role_of(id) == access::Role::Sender) best = id;
+    }
+    return best;
+}
+
+MikeVerdict GroupKeying::check_tree_members(const KeyTree& tree) const {
+    MikeVerdict verdict = MikeVerdict::Accepted;
+    for (const NodeId& member : tree.members()) {
+        const access::Role role = role_of(member);
+        if (role == access::Role::Denied) return MikeVerdict::OutsiderInTree;
+        if (role == access::Role::Unverified) verdict = MikeVerdict::MemberUnverified;
+    }
+    return verdict;
+}
+
+void GroupKeying::elect(TimePoint now) {
+    NodeId best = electable(false);
     if (best == tm_) return;
     const bool was_ready_tm = tm_ == params_.self && tm_ready_ && !retired_self_;
     tm_ = std::move(best);
@@ -188,8 +212,16 @@ MikeVerdict GroupKeying::on_datagram(std::span<const std::uint8_t> datagram, Tim
     const AuthResult auth = auth_->verify(header.sender, parsed.message.credential,
                                           parsed.signed_bytes, parsed.signature, wall);
     if (auth != AuthResult::Ok) return count(verdict_for(auth));
-    window.accept(header.session, header.number);
-    note_epoch(header.epoch);
+    // Acceptance rules (docs/protocol/mike.md, "Acceptance rules"): an epoch only within a
+    // bounded jump, and it moves this node's epoch floor only when it comes from the TM or a
+    // tree member; a joiner's epoch counts once the TM admits it (next_operation).
+    if (header.epoch > max_epoch_seen_ && header.epoch - max_epoch_seen_ > kMaxEpochJump) {
+        window.accept(header.session, header.number);
+        return count(MikeVerdict::EpochJump);
+    }
+    if (header.sender == tm_ || (held_ && held_->tree.find_leaf(header.sender))) {
+        note_epoch(header.epoch);
+    }
 
     MikeVerdict verdict = MikeVerdict::Ignored;
     std::visit(
@@ -208,6 +240,9 @@ MikeVerdict GroupKeying::on_datagram(std::span<const std::uint8_t> datagram, Tim
             }
         },
         parsed.message.body);
+    // A tree naming a node whose certificate we have not seen yet is left unconsumed: the TM's
+    // identical retransmission is taken once discovery has heard that node.
+    if (verdict != MikeVerdict::MemberUnverified) window.accept(header.session, header.number);
     step_tm(now);
     return count(verdict);
 }
@@ -215,6 +250,12 @@ MikeVerdict GroupKeying::on_datagram(std::span<const std::uint8_t> datagram, Tim
 MikeVerdict GroupKeying::on_tree_state(const MessageHeader& header, TreeStateBody& body,
                                        std::span<const std::uint8_t> datagram, TimePoint now) {
     if (header.sender != tm_ || is_tm()) return MikeVerdict::NotFromTm;
+    // A compromised or misconfigured TM must not quietly add outsiders: every member checks
+    // the tree against its own copy of the access list before it derives a key from it.
+    if (const MikeVerdict members = check_tree_members(body.tree);
+        members != MikeVerdict::Accepted) {
+        return members;
+    }
     if (handover_retx_ && handover_to_ == header.sender) handover_retx_.reset();
     if (held_ && held_->from == header.sender) {
         const std::uint64_t held_epoch = held_->tree.epoch();
@@ -277,7 +318,7 @@ MikeVerdict GroupKeying::on_join_request(const MessageHeader& header, const Join
         }
     }
     // Every node records requests, so a TM elected later serves those already made.
-    join_requests_[header.sender] = body.leaf_key;
+    join_requests_[header.sender] = JoinRequest{body.leaf_key, header.epoch};
     return MikeVerdict::Accepted;
 }
 
@@ -301,6 +342,18 @@ MikeVerdict GroupKeying::on_ack(const MessageHeader& header, const AckBody& body
 
 MikeVerdict GroupKeying::on_handover(const MessageHeader& header, HandoverBody& body,
                                      TimePoint now) {
+    // A HANDOVER that carries the group's state passes the TM role: only the TM may (the one
+    // we follow, or, if we just became the TM by coming up, the one we preempted). A member's
+    // own leave carries no state and is about itself only.
+    if (body.has_tree) {
+        if (header.sender != tm_ && header.sender != electable(true)) {
+            return MikeVerdict::HandoverNotFromTm;
+        }
+        if (const MikeVerdict members = check_tree_members(body.tree);
+            members != MikeVerdict::Accepted) {
+            return members;
+        }
+    }
     if (body.sender_leaves) {
         retired_.insert(header.sender);
         join_requests_.erase(header.sender);
@@ -547,7 +600,9 @@ std::optional<Result<TreeChange>> GroupKeying::next_operation(TimePoint now) {
     // reported and then lost, or that announced its shutdown, goes at once.
     const bool settled = now >= started_ + params_.found_delay;
     for (const NodeId& member : tree.members()) {
-        if (member == params_.self || is_live(member)) continue;
+        if (member == params_.self || (is_live(member) && access::is_member(role_of(member)))) {
+            continue;
+        }
         if (!settled && !heard_.contains(member) && !retired_.contains(member)) {
             unheard_until_ = started_ + params_.found_delay;
             continue;
@@ -557,7 +612,7 @@ std::optional<Result<TreeChange>> GroupKeying::next_operation(TimePoint now) {
     }
     for (auto it = join_requests_.begin(); it != join_requests_.end();) {
         const auto leaf_key = leaf_key_of(tree, it->first);
-        if (leaf_key && *leaf_key == it->second) {
+        if (leaf_key && *leaf_key == it->second.leaf_key) {
             it = join_requests_.erase(it);
             continue;
         }
@@ -582,16 +637,25 @@ std::optional<Result<TreeChange>> GroupKeying::next_operation(TimePoint now) {
             ++it;
             continue;
         }
+        if (!access::is_member(role_of(it->first))) {
+            // Discovery hands keying only members; this catches a request kept from before.
+            ++counters_.joins_denied;
+            it = join_requests_.erase(it);
+            continue;
+        }
         if (tree.member_count() >= kMaxGroupMembers) {
             ++counters_.joins_refused;
             it = join_requests_.erase(it);
             continue;
         }
         const NodeId joiner = it->first;
-        const X25519PublicKey key = it->second;
+        const JoinRequest request = it->second;
         join_requests_.erase(it);
+        // The joiner may hold a newer epoch from an earlier TM: it becomes a tree member now,
+        // and the new tree is numbered above its epoch (within the bound on_datagram checked).
+        note_epoch(request.epoch);
         floor_epoch();
-        return tree.join(joiner, key);
+        return tree.join(joiner, request.leaf_key);
     }
     return std::nullopt;
 }
@@ -690,12 +754,7 @@ std::vector<std::vector<std::uint8_t>> GroupKeying::shutdown(TimePoint now) {
     body.sender_leaves = true;
     std::uint64_t epoch = max_epoch_seen_;
     if (is_tm() && tm_ready_ && held_) {
-        for (const auto& [id, session] : live_) {
-            if (!retired_.contains(id)) {
-                body.successor = id;  // the map is ordered: the smallest live id
-                break;
-            }
-        }
+        body.successor = electable(true);  // the TM the others elect once we are gone
         if (!body.successor.empty()) {
             body.has_tree = true;
             body.sponsor = held_->tree.complete() ? NodeId{} : held_->sponsor;

@@ -11,6 +11,10 @@ std::string_view to_string(MikeAlarm alarm) noexcept {
             return "MALFORMED_PACKET";
         case MikeAlarm::SignFailed:
             return "SIGN_FAILED";
+        case MikeAlarm::AccessViolation:
+            return "ACCESS_VIOLATION";
+        case MikeAlarm::ProtocolViolation:
+            return "PROTOCOL_VIOLATION";
     }
     return "unknown";
 }

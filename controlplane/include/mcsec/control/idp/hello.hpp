@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "mcsec/config/ip_address.hpp"
@@ -22,12 +23,18 @@ struct Hello {
     std::uint64_t startup_timestamp = 0;
     // 1 for the first hello of a run, then +1 per hello.
     std::uint64_t sequence = 0;
+    // The protected groups the sender serves (their MIKE group ids: the group address as text),
+    // sorted, each once. Keying elects a group's TM only among the nodes announcing the group.
+    std::vector<std::string> groups;
     // The sender's credential as MessageAuthenticator::credential() gives it (DER certificate, or
     // empty with a PSK), so receivers check the signature without prior contact.
     std::vector<std::uint8_t> credential;
 
     friend bool operator==(const Hello&, const Hello&) = default;
 };
+
+inline constexpr std::size_t kMaxHelloGroups = 64;
+inline constexpr std::size_t kMaxGroupNameBytes = 64;
 
 struct ParsedHello {
     Hello hello;

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "mcsec/config/ip_address.hpp"
 #include "mcsec/control/authenticator.hpp"
+#include "mcsec/control/idp/hello.hpp"
 #include "mcsec/control/idp/timing.hpp"
 
 namespace mcsec::control::idp {
@@ -17,8 +19,11 @@ class HelloSender {
     // The first hello is due at `start`: a new node announces itself at once. Throws
     // std::invalid_argument for a non-positive interval and std::length_error when the signer's
     // credential leaves no room for a signature in a hello (checked now, not at the first send).
+    // `groups`: the protected groups this node serves, announced in every hello (any order;
+    // sent sorted and unique).
     HelloSender(const MessageAuthenticator& signer, config::IpAddress black_address,
-                std::uint64_t startup_timestamp, Duration hello_interval, TimePoint start);
+                std::uint64_t startup_timestamp, Duration hello_interval, TimePoint start,
+                std::vector<std::string> groups = {});
 
     // Early hellos asked for by send_soon() are at least this many per interval apart.
     static constexpr int kEarlyHellosPerInterval = 4;
@@ -46,9 +51,12 @@ class HelloSender {
     std::uint64_t startup_timestamp() const noexcept { return startup_timestamp_; }
 
   private:
+    Hello hello(std::uint64_t sequence) const;
+
     const MessageAuthenticator& signer_;
     config::IpAddress black_address_;
     std::uint64_t startup_timestamp_;
+    std::vector<std::string> groups_;
     Duration interval_;
     TimePoint next_due_;                   // the grid's next slot
     std::optional<TimePoint> early_due_;   // an extra hello asked for by send_soon()

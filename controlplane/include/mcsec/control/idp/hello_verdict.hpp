@@ -34,7 +34,9 @@ std::string_view to_string(IdpAlarm alarm) noexcept;
     X(IdentityMismatch, "identity_mismatch", "credential names another node", SignFailed)        \
     X(MalformedCredential, "malformed_credential", "credential or signature does not parse",     \
       SignFailed)                                                                                \
-    X(TableFull, "table_full", "new peer while the peer table is full", None)
+    X(TableFull, "table_full", "new peer while the peer table is full", None)                    \
+    X(GroupsChanged, "groups_changed",                                                           \
+      "served groups differ from those its run announced first (a run's list is fixed)", None)
 
 enum class HelloVerdict : std::uint8_t {
 #define MCSEC_IDP_ENUMERATOR(name, counter, text, alarm) name,

@@ -43,6 +43,10 @@ struct Peer {
     std::uint64_t startup_timestamp = 0;
     std::uint64_t sequence = 0;
     TimePoint last_heard{};
+    // What the run's hellos announce: its served groups (sorted) and its credential (the DER
+    // certificate, from which keying reads the attributes a group's access list may name).
+    std::vector<std::string> groups;
+    std::vector<std::uint8_t> credential;
 };
 
 struct HelloCounters {

@@ -16,7 +16,8 @@ namespace mcsec::control::idp {
 
 inline constexpr std::uint8_t kMagic0 = 'I';
 inline constexpr std::uint8_t kMagic1 = 'D';
-inline constexpr std::uint8_t kWireVersion = 1;
+// 2: hellos carry the groups the sender serves (issue 12); version 1 peers are refused.
+inline constexpr std::uint8_t kWireVersion = 2;
 // magic (2), version (1), type (1), total length (2).
 inline constexpr std::size_t kHeaderBytes = 6;
 // Every IDP message fits one unfragmented datagram on a 1500-byte black MTU, with room left for
@@ -31,20 +32,21 @@ enum class MessageType : std::uint8_t {
 
 // One row per reason a parser refuses bytes: the enumerator and its operator-facing text.
 // Every error raises the MALFORMED_PACKET alarm when it comes from the network.
-#define MCSEC_IDP_PARSE_ERRORS(X)                                                    \
-    X(Ok, "ok")                                                                      \
-    X(Truncated, "input ends inside a field or before the length in the header")     \
-    X(Oversized, "longer than the 1400-byte message limit")                          \
-    X(BadMagic, "does not start with the IDP magic \"ID\"")                          \
-    X(UnsupportedVersion, "wire version other than 1")                               \
-    X(WrongType, "unknown message type, or not the type expected here")              \
-    X(BadLength, "header length smaller than the header or above the message limit") \
-    X(BadNodeId, "node id that is not 1..32 of [A-Za-z0-9_-]")                       \
-    X(BadAddressFamily, "address family other than 4 or 6")                          \
-    X(BadAddress, "black address that is unspecified or multicast")                  \
-    X(BadPrefix, "prefix length beyond the family's bits, or host bits set")         \
-    X(TooManyPrefixes, "more prefixes than one announcement may carry")              \
-    X(BadSignatureLength, "empty signature")                                         \
+#define MCSEC_IDP_PARSE_ERRORS(X)                                                          \
+    X(Ok, "ok")                                                                            \
+    X(Truncated, "input ends inside a field or before the length in the header")           \
+    X(Oversized, "longer than the 1400-byte message limit")                                \
+    X(BadMagic, "does not start with the IDP magic \"ID\"")                                \
+    X(UnsupportedVersion, "wire version other than 2")                                     \
+    X(WrongType, "unknown message type, or not the type expected here")                    \
+    X(BadLength, "header length smaller than the header or above the message limit")       \
+    X(BadNodeId, "node id that is not 1..32 of [A-Za-z0-9_-]")                             \
+    X(BadAddressFamily, "address family other than 4 or 6")                                \
+    X(BadAddress, "black address that is unspecified or multicast")                        \
+    X(BadPrefix, "prefix length beyond the family's bits, or host bits set")               \
+    X(TooManyPrefixes, "more prefixes than one announcement may carry")                    \
+    X(BadSignatureLength, "empty signature")                                               \
+    X(BadGroupList, "served group name empty, over 64 bytes, repeated, or over 64 groups") \
     X(TrailingBytes, "bytes after the last field")
 
 enum class ParseError : std::uint8_t {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -59,6 +60,12 @@ class Registry {
     // No longer TM: forgets the members and releases the group's SPIs.
     void stop_serving(const config::IpAddress& group);
     bool serves(const config::IpAddress& group) const;
+    // The group policy database (access::role_in through the daemon): whether `node` may be a
+    // member of `group`. Unset: every authenticated node may. A REGISTER or DELETE from a node
+    // it refuses is dropped before its signature is checked.
+    void set_admission(std::function<bool(const config::IpAddress&, const NodeId&)> admits) {
+        admits_ = std::move(admits);
+    }
 
     // A new epoch of a served group: its SPI, unique among every group and in-flight epoch this
     // registry serves. The oldest epoch beyond kMaxEpochsInFlight is released. Throws
@@ -110,6 +117,8 @@ class Registry {
         idp::TimePoint stored{};
     };
     using MemberKey = std::tuple<NodeId, config::IpAddress>;
+
+    std::function<bool(const config::IpAddress&, const NodeId&)> admits_;
 
     ServedGroup& served_for_new_epoch(const config::IpAddress& group, std::uint64_t epoch);
     void record_epoch(ServedGroup& served, const config::IpAddress& group, std::uint64_t epoch,

@@ -34,6 +34,8 @@ namespace mcsec::control::registration {
       SignFailed)                                                                                \
     X(UnexpectedType, "unexpected_type", "message type this side does not handle", None)         \
     X(NotServing, "not_serving", "request for a group this node is not the TM of", None)         \
+    X(NotMember, "not_member", "sender not admitted to the group by its access list", None)      \
+    X(NotRegistered, "not_registered", "alarm from a node not registered in the group", None)    \
     X(TmConflict, "tm_conflict", "request addressed to another TM of a group this node serves",  \
       ServerConflict)                                                                            \
     X(UnknownGroup, "unknown_group", "message about a group this node has not joined", None)     \

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "mcsec/config/config.hpp"
+#include "mcsec/control/access/group_access.hpp"
 #include "mcsec/control/authenticator.hpp"
 #include "mcsec/control/idp/idp_event.hpp"
 #include "mcsec/control/idp/timing.hpp"
@@ -52,7 +54,17 @@ class GroupKeying {
         // removes the sponsor (0: 4H, the dead interval).
         Duration found_delay{0};
         Duration sponsor_timeout{0};
+        // The group's access list as this node's config has it (access::role_in): who may be in
+        // the tree, and who may be the TM (senders only). Unset: an open group, every node a
+        // sender. Discovery events should name only nodes that announce the group and are
+        // members; the engine checks again wherever a node gains a role.
+        std::function<access::Role(const NodeId&)> role_of;
     };
+
+    // The most an epoch may lie above every epoch this node has seen (TM state and tree members
+    // included): ordinary operation moves it by one per tree operation, so a bigger jump is a
+    // member trying to exhaust the 64-bit epoch space (advance_epoch would fail for good).
+    static constexpr std::uint64_t kMaxEpochJump = std::uint64_t{1} << 32;
 
     // Checks the parameters (InvalidMemberId, BadGroupId) and creates the leaf secret.
     static Result<GroupKeying> create(Params params, const MessageAuthenticator& auth,
@@ -106,6 +118,13 @@ class GroupKeying {
 
     Duration interval() const noexcept { return params_.hello_interval; }
     bool is_live(const NodeId& node) const;
+    access::Role role_of(const NodeId& node) const;
+    // The TM by election among the live senders; with `without_self`, as if this node were not
+    // there (the TM it preempted when it came up).
+    NodeId electable(bool without_self) const;
+    // Whether every member of `tree` may be in the group: Accepted, OutsiderInTree or
+    // MemberUnverified (counted as such by the caller).
+    MikeVerdict check_tree_members(const KeyTree& tree) const;
     void elect(TimePoint now);
     void send(const MessageBody& body, std::uint64_t epoch);
     std::vector<std::uint8_t> sign(const MessageBody& body, std::uint64_t epoch);
@@ -155,7 +174,11 @@ class GroupKeying {
     std::vector<std::uint8_t> held_datagram_;  // the TREE_STATE datagram held_ came from
     bool held_evaluated_ = false;              // its key derived and ACKed already
     std::optional<HeldState> handover_;        // state handed to this node
-    std::map<NodeId, X25519PublicKey> join_requests_;
+    struct JoinRequest {
+        X25519PublicKey leaf_key{};
+        std::uint64_t epoch = 0;  // the requester's newest epoch (the message's header)
+    };
+    std::map<NodeId, JoinRequest> join_requests_;
     std::map<NodeId, PathUpdate> path_updates_;  // heard while not the TM
 
     // Member side.

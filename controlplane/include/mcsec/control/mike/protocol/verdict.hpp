@@ -16,6 +16,11 @@ enum class MikeAlarm : std::uint8_t {
     None,             // counted only
     MalformedPacket,  // MALFORMED_PACKET
     SignFailed,       // SIGN_FAILED
+    // An authentic message that breaks the group policy (a tree holding a node the access list
+    // does not admit) or the protocol's acceptance rules (an epoch jump, a HANDOVER not from
+    // the TM): a member's certificate is being misused, or the TM is compromised.
+    AccessViolation,    // ACCESS_VIOLATION
+    ProtocolViolation,  // PROTOCOL_VIOLATION
 };
 
 std::string_view to_string(MikeAlarm alarm) noexcept;
@@ -41,6 +46,13 @@ std::string_view to_string(MikeAlarm alarm) noexcept;
       SignFailed)                                                                                \
     X(StaleEpoch, "stale_epoch", "about an older epoch than the state held", None)               \
     X(NotFromTm, "not_from_tm", "TM-only message from a node that is not the elected TM", None)  \
+    X(EpochJump, "epoch_jump", "epoch more than 2^32 above every epoch seen", ProtocolViolation) \
+    X(HandoverNotFromTm, "handover_not_from_tm",                                                 \
+      "HANDOVER of the TM role from a node that is not the TM", ProtocolViolation)               \
+    X(OutsiderInTree, "outsider_in_tree",                                                        \
+      "tree holds a node the group's access list does not admit", AccessViolation)               \
+    X(MemberUnverified, "member_unverified",                                                     \
+      "tree holds a node whose certificate is not known yet (taken when it is)", None)           \
     X(Ignored, "ignored", "authentic but nothing for this node's role to do", None)
 
 enum class MikeVerdict : std::uint8_t {
@@ -69,6 +81,7 @@ struct MikeCounters {
     std::uint64_t rekeys_started = 0;    // TM only: tree operations (joins, leaves, refreshes)
     std::uint64_t sponsor_timeouts = 0;  // TM only: sponsors removed for not answering in time
     std::uint64_t joins_refused = 0;     // TM only: the group already had kMaxGroupMembers
+    std::uint64_t joins_denied = 0;      // TM only: requester not a member by the access list
     std::uint64_t key_failures = 0;      // complete states this member could not derive a key from
 
     std::uint64_t count(MikeVerdict verdict) const noexcept {
