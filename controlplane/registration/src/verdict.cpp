@@ -46,21 +46,7 @@ std::optional<AlarmKind> alarm_for(Verdict verdict) noexcept {
 }
 
 Verdict verdict_for(AuthResult result) noexcept {
-    switch (result) {
-        case AuthResult::Ok:
-            return Verdict::Accepted;
-        case AuthResult::BadSignature:
-            return Verdict::BadSignature;
-        case AuthResult::UntrustedCredential:
-            return Verdict::UntrustedCredential;
-        case AuthResult::Expired:
-            return Verdict::CredentialExpired;
-        case AuthResult::IdentityMismatch:
-            return Verdict::IdentityMismatch;
-        case AuthResult::Malformed:
-            return Verdict::MalformedCredential;
-    }
-    return Verdict::MalformedCredential;
+    return auth_verdict<Verdict>(result);
 }
 
 }  // namespace mcsec::control::registration
