@@ -12,7 +12,7 @@
 #include "mcsec/control/idp/idp_event.hpp"
 #include "mcsec/control/mike/protocol/epoch_key.hpp"
 #include "mcsec/control/registration/wire_format.hpp"
-#include "mcsec/dataplane/manual_keying.hpp"
+#include "mcsec/shm/keying/region_geometry.hpp"
 #include "startup_timestamp.hpp"
 
 namespace mcsec::control {
@@ -68,8 +68,8 @@ bool Daemon::start(std::string& error) {
     }
     if (!options_.no_dataplane) {
         bool created = false;
-        region_ = shm::Region::attach_or_create(
-            config_.instance.name, dataplane::region_geometry(config_), created, error);
+        region_ = shm::Region::attach_or_create(config_.instance.name,
+                                                shm::region_geometry(config_), created, error);
         if (!region_) return false;
         const idp::Duration hello(config_.discovery->hello_interval_ms);
         installer_ = std::make_unique<SaInstaller>(

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 
-#include "mcsec/dataplane/manual_keying.hpp"
-#include "mcsec/dataplane/monotonic.hpp"
+#include "mcsec/shm/keying/group_policies.hpp"
+#include "mcsec/shm/keying/sa_builder.hpp"
+#include "mcsec/shm/monotonic.hpp"
 
 namespace mcsec::control {
 
@@ -19,34 +20,16 @@ SaInstaller::SaInstaller(const config::ApplianceConfig& config, shm::Region& reg
 bool SaInstaller::start(std::string& error) {
     writer_ = shm::SaTableWriter::acquire(region_, error);
     if (!writer_) return false;
-    shm::SaTableReader reader(region_);
-    // Protected entries first, each with no SA until its first key is switched in (it
-    // discards): a BYPASS for a wider prefix of the same group must never carry a protected
-    // source's traffic, not even before the key is agreed. An entry a previous controld left
-    // keeps its SA, so senders go on while this one agrees a new key.
-    for (const auto& group : config_.groups) {
-        if (group.action != config::GroupAction::Protect) continue;
-        const auto address = dataplane::to_esp(group.address);
-        const auto source = dataplane::policy_source(group);
-        if (!reader.find_policy_entry(address, source) &&
-            !writer_->set_policy(address, source, shm::PolicyAction::Protect)) {
-            error = "cannot set the policy of group " + selector_name(group);
-            return false;
-        }
-        groups_[selector_name(group)].group = &group;
+    // Protected entries come first, each with no SA until its first key is switched in: an
+    // entry a previous controld left keeps its SA, so senders go on while this one agrees a
+    // new key.
+    if (const config::Group* full = shm::set_group_policies(config_, region_, *writer_)) {
+        error = "cannot set the policy of group " + selector_name(*full);
+        return false;
     }
-    // Entries of an earlier config go before the BYPASS and DISCARD entries come.
-    dataplane::remove_stale_policies(config_, *writer_);
     for (const auto& group : config_.groups) {
-        if (group.action == config::GroupAction::Protect) continue;
-        const auto action = group.action == config::GroupAction::Bypass
-                                ? shm::PolicyAction::Bypass
-                                : shm::PolicyAction::Discard;
-        if (!writer_->set_policy(dataplane::to_esp(group.address), dataplane::policy_source(group),
-                                 action)) {
-            error = "cannot set the policy of group " + selector_name(group);
-            return false;
-        }
+        if (group.action == config::GroupAction::Protect)
+            groups_[selector_name(group)].group = &group;
     }
     // SAs of a previous run: keep receiving on them until a new epoch replaces them.
     for (uint32_t slot = 0; slot < region_.geometry().sa_slots; ++slot) {
@@ -58,11 +41,11 @@ bool SaInstaller::start(std::string& error) {
         const auto red = esp::IpAddress::from_v6(c.red_group);
         const auto red_source = esp::IpAddress::from_v6(c.red_source);
         for (auto& [name, state] : groups_) {
-            const auto source = dataplane::policy_source(*state.group);
+            const auto source = shm::policy_source(*state.group);
             const bool same_source =
                 source ? source->length == c.red_source_length && source->address == red_source
                        : c.red_source_length == 0;
-            if (dataplane::to_esp(state.group->address) == red && same_source) {
+            if (shm::to_esp(state.group->address) == red && same_source) {
                 state.receiving.push_back({c.spi, slot, c.sender_id, std::nullopt});
             }
         }
@@ -83,14 +66,10 @@ bool SaInstaller::install(const config::Group& group, std::uint32_t spi,
         error = "group " + name + " is not protected in the config";
         return false;
     }
-    config::ManualSa sa;
-    sa.group = group.address;
-    sa.source = group.source;
-    sa.spi = spi;
-    for (const std::uint8_t b : key_and_salt.view()) sa.key_and_salt.push_back(b);
-    auto spec = dataplane::manual_sa_spec(config_, sa, dataplane::monotonic_seconds(), error);
+    // The sender ID is not the config's: MIKE assigns one per key (sender_id_of).
+    const auto spec = shm::group_sa_spec(config_, *it->second.group, spi, key_and_salt.view(),
+                                         sender_id, shm::monotonic_seconds(), error);
     if (!spec) return false;
-    spec->sender_id = sender_id;  // not the config's: MIKE assigns one per key (sender_id_of)
     const auto slot = writer_->add_sa(*spec, error);
     if (!slot) {
         error = "group " + name + " SPI " + std::to_string(spi) + ": " + error;
@@ -114,9 +93,9 @@ void SaInstaller::run_due(TimePoint now) {
             // A newer epoch may have switched already: never go back to an older SA.
             if (state.receiving.empty() || state.receiving.back().slot != step.sa.slot) continue;
             if (step.sa.may_send) {
-                writer_->set_policy(dataplane::to_esp(state.group->address),
-                                    dataplane::policy_source(*state.group),
-                                    shm::PolicyAction::Protect, step.sa.slot);
+                writer_->set_policy(shm::to_esp(state.group->address),
+                                    shm::policy_source(*state.group), shm::PolicyAction::Protect,
+                                    step.sa.slot);
                 state.sending = step.sa;
             }
             // Everything older than the new SA retires after the deactivation delay.

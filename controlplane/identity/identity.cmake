@@ -1,6 +1,6 @@
 # The identity module: X.509 and PSK message authenticators and TLS 1.3 contexts
 # (docs/protocol/identity.md). Included from controlplane/CMakeLists.txt.
-target_sources(mcsec_control PRIVATE
+add_library(mcsec_control_identity STATIC
     ${CMAKE_CURRENT_LIST_DIR}/src/certificate_attributes.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/certificate_checks.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/credential_file.cpp
@@ -15,5 +15,7 @@ target_sources(mcsec_control PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/src/x509_credentials.cpp)
 # Boost.Asio's ssl::context appears in the public tls_context.hpp.
 find_package(Threads REQUIRED)
-target_link_libraries(mcsec_control PUBLIC OpenSSL::SSL OpenSSL::Crypto Boost::headers
-                                           Threads::Threads)
+target_include_directories(mcsec_control_identity PUBLIC ${CMAKE_CURRENT_LIST_DIR}/include)
+target_link_libraries(mcsec_control_identity PUBLIC mcsec_control_common mcsec_config OpenSSL::SSL
+                                             OpenSSL::Crypto Boost::headers Threads::Threads
+                                             PRIVATE mcsec_warnings)

@@ -1,6 +1,6 @@
 # MIKE protocol engine on top of the key tree: messages, replay window, SPI derivation and the
 # per-group state machine (pure library: no sockets, no clock). Spec: docs/protocol/mike.md.
-target_sources(mcsec_control PRIVATE
+target_sources(mcsec_control_mike PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/src/protocol/messages.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/protocol/verdict.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/protocol/replay_window.cpp

@@ -1,3 +1,4 @@
+#include "mcsec/control/auth_verdicts.hpp"
 #include "mcsec/control/authenticator.hpp"
 
 namespace mcsec::control {
@@ -6,16 +7,11 @@ std::string_view to_string(AuthResult result) noexcept {
     switch (result) {
         case AuthResult::Ok:
             return "ok";
-        case AuthResult::BadSignature:
-            return "bad signature";
-        case AuthResult::UntrustedCredential:
-            return "credential not issued by the deployment CA";
-        case AuthResult::Expired:
-            return "certificate outside its validity period";
-        case AuthResult::IdentityMismatch:
-            return "credential names another node";
-        case AuthResult::Malformed:
-            return "malformed credential or signature";
+#define MCSEC_AUTH_TEXT(X, result, verdict, counter, text, result_text) \
+    case AuthResult::result:                                            \
+        return result_text;
+            MCSEC_AUTH_FAILURES(MCSEC_AUTH_TEXT, _)
+#undef MCSEC_AUTH_TEXT
     }
     return "unknown";
 }

@@ -8,7 +8,7 @@ add_executable(api_test
     unit/api_server_test.cpp
     unit/api_mcsecctl_test.cpp
     ${PROJECT_SOURCE_DIR}/tools/mcsecctl/json_table.cpp)
-target_link_libraries(api_test PRIVATE mcsec_control GTest::gtest_main mcsec_warnings)
+target_link_libraries(api_test PRIVATE mcsec_control_api GTest::gtest_main mcsec_warnings)
 target_compile_definitions(api_test PRIVATE
     MCSECCTL_PATH="$<TARGET_FILE:mcsecctl>"
     MCSEC_API_CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/api_request")
@@ -18,7 +18,7 @@ gtest_discover_tests(api_test TEST_PREFIX "api." DISCOVERY_TIMEOUT 30)
 
 if(MCSEC_FUZZ)
     add_executable(fuzz_api_request fuzz/fuzz_api_request.cpp)
-    target_link_libraries(fuzz_api_request PRIVATE mcsec_control mcsec_warnings)
+    target_link_libraries(fuzz_api_request PRIVATE mcsec_control_api mcsec_warnings)
     target_link_options(fuzz_api_request PRIVATE -fsanitize=fuzzer)
     add_dependencies(fuzz_targets fuzz_api_request)
     # Replays the seed corpus (and every crash reproducer added to it) without mutating.

@@ -11,7 +11,7 @@
 
 #include "key_check_value.hpp"
 #include "mcsec/config/loader.hpp"
-#include "mcsec/dataplane/manual_keying.hpp"
+#include "mcsec/shm/keying/region_geometry.hpp"
 #include "mcsec/shm/sa_table.hpp"
 #include "sa_installer.hpp"
 #include "spd_model.hpp"
@@ -74,8 +74,7 @@ class Installer : public ::testing::Test {
         config_.instance.name = "ctldtest" + std::to_string(getpid());
         shm::Region::remove(config_.instance.name);
         std::string error;
-        region_ =
-            shm::Region::create(config_.instance.name, dataplane::region_geometry(config_), error);
+        region_ = shm::Region::create(config_.instance.name, shm::region_geometry(config_), error);
         ASSERT_TRUE(region_) << error;
         installer_ =
             std::make_unique<SaInstaller>(config_, *region_, InstallerDelays{100ms, 400ms});
@@ -283,7 +282,7 @@ TEST(SaInstallerProperty, RandomConfigsMatchTheRfc4301Reference) {
         const config::ApplianceConfig cfg = std::move(loaded).config();
         shm::Region::remove(instance);
         std::string error;
-        auto region = shm::Region::create(instance, dataplane::region_geometry(cfg), error);
+        auto region = shm::Region::create(instance, shm::region_geometry(cfg), error);
         ASSERT_TRUE(region) << error;
         const auto packets = test::random_red_packets(rng, cfg, 64);
         {

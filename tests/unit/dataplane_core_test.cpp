@@ -16,6 +16,8 @@
 #include "mcsec/dataplane/seq_reserver.hpp"
 #include "mcsec/esp/esp_decap.hpp"
 #include "mcsec/esp/esp_encap.hpp"
+#include "mcsec/shm/keying/region_geometry.hpp"
+#include "mcsec/shm/keying/sa_builder.hpp"
 #include "temp_dir.hpp"
 #include "test_packets.hpp"
 
@@ -78,7 +80,7 @@ class ManualKeys : public ::testing::Test {
         cfg_.instance.name = "test-mk-" + std::to_string(getpid());
         shm::Region::remove(cfg_.instance.name);
         std::string error;
-        region_ = shm::Region::create(cfg_.instance.name, region_geometry(cfg_), error);
+        region_ = shm::Region::create(cfg_.instance.name, shm::region_geometry(cfg_), error);
         ASSERT_TRUE(region_) << error;
     }
     void TearDown() override { shm::Region::remove(cfg_.instance.name); }
@@ -137,7 +139,7 @@ TEST_F(ManualKeys, RedToBlackToRedThroughTheSharedTables) {
     far_cfg.instance.name = cfg_.instance.name + "-far";
     far_cfg.instance.sender_id = static_cast<uint16_t>(cfg_.instance.sender_id + 1);
     shm::Region::remove(far_cfg.instance.name);
-    auto far = shm::Region::create(far_cfg.instance.name, region_geometry(far_cfg), error);
+    auto far = shm::Region::create(far_cfg.instance.name, shm::region_geometry(far_cfg), error);
     struct RemoveAtEnd {
         std::string name;
         ~RemoveAtEnd() { shm::Region::remove(name); }
@@ -218,7 +220,7 @@ TEST_F(ManualKeys, CacheSeesAReplacedSaWithinOneLookup) {
     EXPECT_EQ(old_sa->spi, 0x1001u);
 
     // Make-before-break: a new SA next to the old one, then the policy switches to it.
-    auto spec = *manual_sa_spec(cfg_, cfg_.manual_sas[0], 0, error);
+    auto spec = *shm::manual_sa_spec(cfg_, cfg_.manual_sas[0], 0, error);
     spec.spi = 0x2001;
     std::vector<uint8_t> new_key(spec.key.begin(), spec.key.end());
     new_key[0] ^= 1;  // a rollover brings a new key (the writer refuses a second SA on one key)

@@ -8,7 +8,7 @@ add_executable(identity_test
     ${CMAKE_CURRENT_LIST_DIR}/identity_psk_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/identity_tls_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/identity_pki_tool_test.cpp)
-target_link_libraries(identity_test PRIVATE mcsec_control GTest::gtest_main mcsec_warnings)
+target_link_libraries(identity_test PRIVATE mcsec_control_identity GTest::gtest_main mcsec_warnings)
 target_compile_definitions(identity_test PRIVATE
     MCSEC_PKI_TOOL="${PROJECT_SOURCE_DIR}/tools/mcsec-pki")
 # The "identity." prefix lets `ctest -R identity` select exactly these tests.

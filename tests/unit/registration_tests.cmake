@@ -9,7 +9,7 @@ add_executable(registration_test
     unit/registration_registry_test.cpp
     unit/registration_spi_test.cpp
     unit/idp_test_authenticator.cpp)
-target_link_libraries(registration_test PRIVATE mcsec_control GTest::gtest_main mcsec_warnings)
+target_link_libraries(registration_test PRIVATE mcsec_control_registration GTest::gtest_main mcsec_warnings)
 target_compile_definitions(registration_test PRIVATE
     MCSEC_REGISTRATION_CORPUS_DIR="${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/registration")
 # The "registration." prefix lets `ctest -R registration` select exactly these tests.
@@ -17,7 +17,7 @@ gtest_discover_tests(registration_test TEST_PREFIX "registration." DISCOVERY_TIM
 
 if(MCSEC_FUZZ)
     add_executable(fuzz_registration fuzz/fuzz_registration.cpp)
-    target_link_libraries(fuzz_registration PRIVATE mcsec_control mcsec_warnings)
+    target_link_libraries(fuzz_registration PRIVATE mcsec_control_registration mcsec_warnings)
     target_link_options(fuzz_registration PRIVATE -fsanitize=fuzzer)
     add_dependencies(fuzz_targets fuzz_registration)
     # Replays the seed corpus (and every crash reproducer added to it) without mutating.

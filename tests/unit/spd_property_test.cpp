@@ -15,6 +15,7 @@
 
 #include "mcsec/config/loader.hpp"
 #include "mcsec/dataplane/manual_keying.hpp"
+#include "mcsec/shm/keying/region_geometry.hpp"
 #include "spd_model.hpp"
 #include "test_packets.hpp"
 
@@ -39,7 +40,7 @@ TEST(SpdProperty, ManualKeyingMatchesTheRfc4301Reference) {
 
         shm::Region::remove(instance);
         std::string error;
-        auto region = shm::Region::create(instance, region_geometry(cfg), error);
+        auto region = shm::Region::create(instance, shm::region_geometry(cfg), error);
         ASSERT_TRUE(region) << error;
         {
             std::string writer_error;
@@ -105,7 +106,7 @@ TEST(SpdCapacity, TenThousandSourcePrefixesOfOneGroupFit) {
     const std::string instance = "spdcap-" + std::to_string(getpid());
     shm::Region::remove(instance);
     std::string error;
-    auto region = shm::Region::create(instance, region_geometry(cfg), error);
+    auto region = shm::Region::create(instance, shm::region_geometry(cfg), error);
     ASSERT_TRUE(region) << error;
     std::string writer_error;
     auto writer_role = shm::SaTableWriter::acquire(*region, writer_error);

@@ -14,8 +14,8 @@
 #include <thread>
 
 #include "commands.hpp"
-#include "mcsec/dataplane/manual_keying.hpp"
-#include "mcsec/dataplane/monotonic.hpp"
+#include "mcsec/shm/keying/sa_builder.hpp"
+#include "mcsec/shm/monotonic.hpp"
 #include "mcsec/shm/sa_table.hpp"
 #include "region_access.hpp"
 
@@ -95,9 +95,9 @@ int sa_command(const Args& args) {
     manual.spi = static_cast<uint32_t>(
         std::stoul(args.get("spi").empty() ? "0" : args.get("spi"), nullptr, 0));
     if (manual.spi < 256) return usage("--spi must be >= 256");
-    const esp::IpAddress tunnel = dataplane::to_esp(g->black_group.value_or(g->address));
-    const esp::IpAddress red = dataplane::to_esp(g->address);
-    const auto source = dataplane::policy_source(*g);
+    const esp::IpAddress tunnel = shm::to_esp(g->black_group.value_or(g->address));
+    const esp::IpAddress red = shm::to_esp(g->address);
+    const auto source = shm::policy_source(*g);
 
     std::string error;
     // One writer at a time (controld, another mcsecctl, the dataplane's manual keying).
@@ -112,7 +112,7 @@ int sa_command(const Args& args) {
         if (!parse_hex(args.get("key"), manual.key_and_salt)) {
             return usage("--key must be hex: AES key followed by the 4-byte salt");
         }
-        auto spec = dataplane::manual_sa_spec(*cfg, manual, dataplane::monotonic_seconds(), error);
+        auto spec = shm::manual_sa_spec(*cfg, manual, shm::monotonic_seconds(), error);
         if (!spec) return usage(error);
         // The new SA must not be used for sending before `switch`: publish it inbound only
         // (and outbound, so its slot is ready), without touching the policy.

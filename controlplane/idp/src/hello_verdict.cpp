@@ -1,5 +1,7 @@
 #include "mcsec/control/idp/hello_verdict.hpp"
 
+#include "mcsec/control/verdict_table.hpp"
+
 namespace mcsec::control::idp {
 
 std::string_view to_string(IdpAlarm alarm) noexcept {
@@ -14,37 +16,25 @@ std::string_view to_string(IdpAlarm alarm) noexcept {
     return "unknown";
 }
 
+namespace {
+
+// The alarm column names IdpAlarm enumerators.
+using enum IdpAlarm;
+constexpr std::array<VerdictRow<IdpAlarm>, kHelloVerdictCount> kRows{
+    {MCSEC_IDP_HELLO_VERDICTS(MCSEC_VERDICT_ROW)}};
+
+}  // namespace
+
 std::string_view to_string(HelloVerdict verdict) noexcept {
-    switch (verdict) {
-#define MCSEC_IDP_CASE(name, counter, text, alarm) \
-    case HelloVerdict::name:                       \
-        return text;
-        MCSEC_IDP_HELLO_VERDICTS(MCSEC_IDP_CASE)
-#undef MCSEC_IDP_CASE
-    }
-    return "unknown";
+    return verdict_row(kRows, verdict).text;
 }
 
 std::string_view counter_name(HelloVerdict verdict) noexcept {
-    switch (verdict) {
-#define MCSEC_IDP_CASE(name, counter, text, alarm) \
-    case HelloVerdict::name:                       \
-        return counter;
-        MCSEC_IDP_HELLO_VERDICTS(MCSEC_IDP_CASE)
-#undef MCSEC_IDP_CASE
-    }
-    return "unknown";
+    return verdict_row(kRows, verdict).counter;
 }
 
 IdpAlarm alarm_for(HelloVerdict verdict) noexcept {
-    switch (verdict) {
-#define MCSEC_IDP_CASE(name, counter, text, alarm) \
-    case HelloVerdict::name:                       \
-        return IdpAlarm::alarm;
-        MCSEC_IDP_HELLO_VERDICTS(MCSEC_IDP_CASE)
-#undef MCSEC_IDP_CASE
-    }
-    return IdpAlarm::None;
+    return verdict_row(kRows, verdict).alarm;
 }
 
 }  // namespace mcsec::control::idp

@@ -8,21 +8,7 @@ namespace mcsec::control::idp {
 namespace {
 
 HelloVerdict verdict_for(AuthResult result) noexcept {
-    switch (result) {
-        case AuthResult::Ok:
-            return HelloVerdict::Accepted;
-        case AuthResult::BadSignature:
-            return HelloVerdict::BadSignature;
-        case AuthResult::UntrustedCredential:
-            return HelloVerdict::UntrustedCredential;
-        case AuthResult::Expired:
-            return HelloVerdict::CredentialExpired;
-        case AuthResult::IdentityMismatch:
-            return HelloVerdict::IdentityMismatch;
-        case AuthResult::Malformed:
-            return HelloVerdict::MalformedCredential;
-    }
-    return HelloVerdict::BadSignature;
+    return auth_verdict<HelloVerdict>(result);
 }
 
 IdpEvent event_for(IdpEventKind kind, const Peer& peer) {

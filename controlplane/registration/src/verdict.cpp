@@ -1,66 +1,36 @@
 #include "mcsec/control/registration/verdict.hpp"
 
+#include "mcsec/control/verdict_table.hpp"
+
 namespace mcsec::control::registration {
 
 namespace {
 
 // The table's alarm column: None is "counted only".
-constexpr std::optional<AlarmKind> kNone = std::nullopt;
-constexpr std::optional<AlarmKind> kMalformedPacket = AlarmKind::MalformedPacket;
-constexpr std::optional<AlarmKind> kSignFailed = AlarmKind::SignFailed;
-constexpr std::optional<AlarmKind> kServerConflict = AlarmKind::ServerConflict;
+constexpr std::optional<AlarmKind> None = std::nullopt;
+constexpr std::optional<AlarmKind> MalformedPacket = AlarmKind::MalformedPacket;
+constexpr std::optional<AlarmKind> SignFailed = AlarmKind::SignFailed;
+constexpr std::optional<AlarmKind> ServerConflict = AlarmKind::ServerConflict;
+
+constexpr std::array<VerdictRow<std::optional<AlarmKind>>, kVerdictCount> kRows{
+    {MCSEC_REGISTRATION_VERDICTS(MCSEC_VERDICT_ROW)}};
 
 }  // namespace
 
 std::string_view to_string(Verdict verdict) noexcept {
-    switch (verdict) {
-#define MCSEC_REGISTRATION_CASE(name, counter, text, alarm) \
-    case Verdict::name:                                     \
-        return text;
-        MCSEC_REGISTRATION_VERDICTS(MCSEC_REGISTRATION_CASE)
-#undef MCSEC_REGISTRATION_CASE
-    }
-    return "unknown";
+    return verdict_row(kRows, verdict).text;
 }
 
 std::string_view counter_name(Verdict verdict) noexcept {
-    switch (verdict) {
-#define MCSEC_REGISTRATION_CASE(name, counter, text, alarm) \
-    case Verdict::name:                                     \
-        return counter;
-        MCSEC_REGISTRATION_VERDICTS(MCSEC_REGISTRATION_CASE)
-#undef MCSEC_REGISTRATION_CASE
-    }
-    return "unknown";
+    return verdict_row(kRows, verdict).counter;
 }
 
 std::optional<AlarmKind> alarm_for(Verdict verdict) noexcept {
-    switch (verdict) {
-#define MCSEC_REGISTRATION_CASE(name, counter, text, alarm) \
-    case Verdict::name:                                     \
-        return k##alarm;
-        MCSEC_REGISTRATION_VERDICTS(MCSEC_REGISTRATION_CASE)
-#undef MCSEC_REGISTRATION_CASE
-    }
-    return std::nullopt;
+    return verdict_row(kRows, verdict).alarm;
 }
 
 Verdict verdict_for(AuthResult result) noexcept {
-    switch (result) {
-        case AuthResult::Ok:
-            return Verdict::Accepted;
-        case AuthResult::BadSignature:
-            return Verdict::BadSignature;
-        case AuthResult::UntrustedCredential:
-            return Verdict::UntrustedCredential;
-        case AuthResult::Expired:
-            return Verdict::CredentialExpired;
-        case AuthResult::IdentityMismatch:
-            return Verdict::IdentityMismatch;
-        case AuthResult::Malformed:
-            return Verdict::MalformedCredential;
-    }
-    return Verdict::MalformedCredential;
+    return auth_verdict<Verdict>(result);
 }
 
 }  // namespace mcsec::control::registration

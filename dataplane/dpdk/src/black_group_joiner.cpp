@@ -10,7 +10,7 @@
 #include <cstring>
 #include <iostream>
 
-#include "mcsec/dataplane/monotonic.hpp"
+#include "mcsec/shm/monotonic.hpp"
 
 namespace mcsec::dataplane {
 
@@ -34,7 +34,7 @@ BlackGroupJoiner::~BlackGroupJoiner() {
 
 std::set<std::string> BlackGroupJoiner::wanted_groups() {
     std::set<std::string> wanted;
-    const uint64_t now = monotonic_seconds();
+    const uint64_t now = shm::monotonic_seconds();
     for (uint32_t slot = 0; slot < region_.geometry().sa_slots; ++slot) {
         const shm::SaControl& c = region_.control(slot);
         // A slot may be reclaimed and reused while we read it: copy, then check that its

@@ -11,12 +11,12 @@
 #include "mcsec/dataplane/ethernet.hpp"
 #include "mcsec/dataplane/igmp_mld.hpp"
 #include "mcsec/dataplane/membership_query.hpp"
-#include "mcsec/dataplane/monotonic.hpp"
 #include "mcsec/dataplane/outbound_policy.hpp"
 #include "mcsec/dataplane/packet_too_big.hpp"
 #include "mcsec/dataplane/sa_cache.hpp"
 #include "mcsec/esp/esp_decap.hpp"
 #include "mcsec/esp/esp_encap.hpp"
+#include "mcsec/shm/monotonic.hpp"
 #include "outer_fragments.hpp"
 
 namespace mcsec::dataplane {
@@ -460,7 +460,7 @@ class Worker {
         }
     }
 
-    static uint64_t now_seconds() { return monotonic_seconds(); }
+    static uint64_t now_seconds() { return shm::monotonic_seconds(); }
 
     LcoreTask& task_;
     std::unique_ptr<crypto::AeadEngine> engine_;

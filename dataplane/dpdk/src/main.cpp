@@ -31,10 +31,12 @@
 #include "mcsec/dataplane/eal_args.hpp"
 #include "mcsec/dataplane/manual_keying.hpp"
 #include "mcsec/dataplane/membership_query.hpp"
-#include "mcsec/dataplane/monotonic.hpp"
 #include "mcsec/dataplane/sender_id_conflicts.hpp"
 #include "mcsec/dataplane/nonce_ledger.hpp"
 #include "mcsec/dataplane/seq_reserver.hpp"
+#include "mcsec/shm/keying/region_geometry.hpp"
+#include "mcsec/shm/keying/sa_builder.hpp"
+#include "mcsec/shm/monotonic.hpp"
 #include "mcsec/shm/sa_table.hpp"
 #include "port.hpp"
 
@@ -137,8 +139,8 @@ int main(int argc, char** argv) {
     // Shared memory first: a config that cannot get its region starts nothing.
     std::string error;
     bool created = false;
-    auto region = shm::Region::attach_or_create(cfg.instance.name, dataplane::region_geometry(cfg),
-                                                created, error);
+    auto region =
+        shm::Region::attach_or_create(cfg.instance.name, shm::region_geometry(cfg), created, error);
     if (!region) return fail(error);
     if (!region->locked()) {
         std::cerr << "mcsec-dataplane: note: the region's keys are not locked in RAM: "
@@ -158,8 +160,7 @@ int main(int argc, char** argv) {
         // works while the dataplane runs.
         auto writer = shm::SaTableWriter::acquire(*region, error);
         if (!writer) return fail("manual keys: " + error);
-        if (!dataplane::apply_manual_keys(cfg, *region, *writer, dataplane::monotonic_seconds(),
-                                          error)) {
+        if (!dataplane::apply_manual_keys(cfg, *region, *writer, shm::monotonic_seconds(), error)) {
             return fail("manual keys: " + error);
         }
     }
@@ -241,7 +242,7 @@ int main(int argc, char** argv) {
     }
     dataplane::ExceptionRules exception_rules;
     exception_rules.tap_enabled = taps;
-    if (cfg.discovery) exception_rules.discovery_group = dataplane::to_esp(cfg.discovery->group);
+    if (cfg.discovery) exception_rules.discovery_group = shm::to_esp(cfg.discovery->group);
     for (uint16_t i = 0; i < lcores; ++i) {
         tasks[i].index = i;
         tasks[i].tx_queue = i;

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "mcsec/dataplane/eal_args.hpp"
-#include "mcsec/dataplane/manual_keying.hpp"
+#include "mcsec/shm/keying/sa_builder.hpp"
 
 namespace mcsec::dataplane {
 
@@ -113,7 +113,7 @@ bool open_ports(const config::ApplianceConfig& config, rte_mempool* pool, uint16
         port.mtu = cfg.mtu;
         for (const auto& prefix : cfg.addresses) {
             auto& slot = prefix.address().is_v6() ? port.ipv6_address : port.ipv4_address;
-            if (!slot) slot = to_esp(prefix.address());
+            if (!slot) slot = shm::to_esp(prefix.address());
         }
         const std::string dev = ethdev_name(cfg.device);
         if (rte_eth_dev_get_port_by_name(dev.c_str(), &port.port_id) != 0) {

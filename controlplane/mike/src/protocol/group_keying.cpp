@@ -16,21 +16,7 @@ constexpr int kOutsiderAnnounceIntervals = 4;
 constexpr int kAckSpreadIntervals = 4;
 
 MikeVerdict verdict_for(AuthResult result) {
-    switch (result) {
-        case AuthResult::Ok:
-            return MikeVerdict::Accepted;
-        case AuthResult::BadSignature:
-            return MikeVerdict::BadSignature;
-        case AuthResult::UntrustedCredential:
-            return MikeVerdict::UntrustedCredential;
-        case AuthResult::Expired:
-            return MikeVerdict::CredentialExpired;
-        case AuthResult::IdentityMismatch:
-            return MikeVerdict::IdentityMismatch;
-        case AuthResult::Malformed:
-            return MikeVerdict::MalformedCredential;
-    }
-    return MikeVerdict::MalformedCredential;
+    return auth_verdict<MikeVerdict>(result);
 }
 
 std::optional<X25519PublicKey> leaf_key_of(const KeyTree& tree, const NodeId& member) {

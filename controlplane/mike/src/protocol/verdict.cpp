@@ -1,6 +1,8 @@
 // The texts, counter names and alarms of the verdict table.
 #include "mcsec/control/mike/protocol/verdict.hpp"
 
+#include "mcsec/control/verdict_table.hpp"
+
 namespace mcsec::control::mike {
 
 std::string_view to_string(MikeAlarm alarm) noexcept {
@@ -19,37 +21,25 @@ std::string_view to_string(MikeAlarm alarm) noexcept {
     return "unknown";
 }
 
+namespace {
+
+// The alarm column names MikeAlarm enumerators.
+using enum MikeAlarm;
+constexpr std::array<VerdictRow<MikeAlarm>, kMikeVerdictCount> kRows{
+    {MCSEC_MIKE_VERDICTS(MCSEC_VERDICT_ROW)}};
+
+}  // namespace
+
 std::string_view to_string(MikeVerdict verdict) noexcept {
-    switch (verdict) {
-#define MCSEC_MIKE_CASE(name, counter, text, alarm) \
-    case MikeVerdict::name:                         \
-        return text;
-        MCSEC_MIKE_VERDICTS(MCSEC_MIKE_CASE)
-#undef MCSEC_MIKE_CASE
-    }
-    return "unknown";
+    return verdict_row(kRows, verdict).text;
 }
 
 std::string_view counter_name(MikeVerdict verdict) noexcept {
-    switch (verdict) {
-#define MCSEC_MIKE_CASE(name, counter, text, alarm) \
-    case MikeVerdict::name:                         \
-        return counter;
-        MCSEC_MIKE_VERDICTS(MCSEC_MIKE_CASE)
-#undef MCSEC_MIKE_CASE
-    }
-    return "unknown";
+    return verdict_row(kRows, verdict).counter;
 }
 
 MikeAlarm alarm_for(MikeVerdict verdict) noexcept {
-    switch (verdict) {
-#define MCSEC_MIKE_CASE(name, counter, text, alarm) \
-    case MikeVerdict::name:                         \
-        return MikeAlarm::alarm;
-        MCSEC_MIKE_VERDICTS(MCSEC_MIKE_CASE)
-#undef MCSEC_MIKE_CASE
-    }
-    return MikeAlarm::None;
+    return verdict_row(kRows, verdict).alarm;
 }
 
 }  // namespace mcsec::control::mike

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "mcsec/control/auth_verdicts.hpp"
 namespace mcsec::control::idp {
 
 // The alarms of DESIGN.md's registration protocol that discovery can raise.
@@ -26,14 +27,7 @@ std::string_view to_string(IdpAlarm alarm) noexcept;
     X(Malformed, "malformed", "does not parse (see the parse error counters)", MalformedPacket)  \
     X(OwnNodeId, "own_node_id", "claims this node's own id", None)                               \
     X(Replay, "replay", "startup timestamp and sequence not newer than the last accepted", None) \
-    X(BadSignature, "bad_signature", "signature does not verify", SignFailed)                    \
-    X(UntrustedCredential, "untrusted_credential", "credential not issued by the deployment CA", \
-      SignFailed)                                                                                \
-    X(CredentialExpired, "credential_expired", "certificate outside its validity period",        \
-      SignFailed)                                                                                \
-    X(IdentityMismatch, "identity_mismatch", "credential names another node", SignFailed)        \
-    X(MalformedCredential, "malformed_credential", "credential or signature does not parse",     \
-      SignFailed)                                                                                \
+    MCSEC_AUTH_VERDICTS(X)                                                                       \
     X(TableFull, "table_full", "new peer while the peer table is full", None)                    \
     X(GroupsChanged, "groups_changed",                                                           \
       "served groups differ from those its run announced first (a run's list is fixed)", None)

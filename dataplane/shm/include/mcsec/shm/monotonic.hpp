@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-namespace mcsec::dataplane {
+namespace mcsec::shm {
 
 inline uint64_t monotonic_seconds() {
     timespec ts{};
@@ -14,4 +14,4 @@ inline uint64_t monotonic_seconds() {
     return static_cast<uint64_t>(ts.tv_sec);
 }
 
-}  // namespace mcsec::dataplane
+}  // namespace mcsec::shm

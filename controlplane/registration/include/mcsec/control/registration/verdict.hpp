@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "mcsec/control/auth_verdicts.hpp"
 #include "mcsec/control/authenticator.hpp"
 #include "mcsec/control/registration/messages.hpp"
 #include "mcsec/control/registration/wire_format.hpp"
@@ -24,14 +25,7 @@ namespace mcsec::control::registration {
     X(Malformed, "malformed", "does not parse (see the parse error counters)", MalformedPacket)  \
     X(OwnNodeId, "own_node_id", "claims this node's own id", None)                               \
     X(Replay, "replay", "timestamp not newer than the last accepted from this sender", None)     \
-    X(BadSignature, "bad_signature", "signature does not verify", SignFailed)                    \
-    X(UntrustedCredential, "untrusted_credential", "credential not issued by the deployment CA", \
-      SignFailed)                                                                                \
-    X(CredentialExpired, "credential_expired", "certificate outside its validity period",        \
-      SignFailed)                                                                                \
-    X(IdentityMismatch, "identity_mismatch", "credential names another node", SignFailed)        \
-    X(MalformedCredential, "malformed_credential", "credential or signature does not parse",     \
-      SignFailed)                                                                                \
+    MCSEC_AUTH_VERDICTS(X)                                                                       \
     X(UnexpectedType, "unexpected_type", "message type this side does not handle", None)         \
     X(NotServing, "not_serving", "request for a group this node is not the TM of", None)         \
     X(NotMember, "not_member", "sender not admitted to the group by its access list", None)      \

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "mcsec/control/auth_verdicts.hpp"
 #include "mcsec/control/mike/protocol/messages.hpp"
 
 namespace mcsec::control::mike {
@@ -36,14 +37,7 @@ std::string_view to_string(MikeAlarm alarm) noexcept;
     X(UnknownSender, "unknown_sender",                                                           \
       "sender not up in discovery, or from another run than discovery reports", None)            \
     X(Replay, "replay", "message number already accepted or older than the window", None)        \
-    X(BadSignature, "bad_signature", "signature does not verify", SignFailed)                    \
-    X(UntrustedCredential, "untrusted_credential", "credential not issued by the deployment CA", \
-      SignFailed)                                                                                \
-    X(CredentialExpired, "credential_expired", "certificate outside its validity period",        \
-      SignFailed)                                                                                \
-    X(IdentityMismatch, "identity_mismatch", "credential names another node", SignFailed)        \
-    X(MalformedCredential, "malformed_credential", "credential or signature does not parse",     \
-      SignFailed)                                                                                \
+    MCSEC_AUTH_VERDICTS(X)                                                                       \
     X(StaleEpoch, "stale_epoch", "about an older epoch than the state held", None)               \
     X(NotFromTm, "not_from_tm", "TM-only message from a node that is not the elected TM", None)  \
     X(EpochJump, "epoch_jump", "epoch more than 2^32 above every epoch seen", ProtocolViolation) \
