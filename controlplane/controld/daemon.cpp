@@ -50,7 +50,8 @@ Daemon::Daemon(boost::asio::io_context& io, const config::ApplianceConfig& confi
       options_(std::move(options)),
       timer_(io),
       peer_table_(authenticator,
-                  idp::Duration(config.discovery ? config.discovery->hello_interval_ms : 1000)) {}
+                  idp::Duration(config.discovery ? config.discovery->hello_interval_ms : 1000)),
+      admission_(config.instance.name, AdmissionLimits{}, idp::Clock::now()) {}
 
 Daemon::~Daemon() = default;
 
@@ -217,6 +218,9 @@ void Daemon::stop() {
 
 void Daemon::on_datagram(std::span<const std::uint8_t> datagram, const std::string& source) {
     const auto now = idp::Clock::now();
+    // Cheap checks before any signature work, so a forged flood cannot starve real peers.
+    const auto lookup = [this](std::string_view node) { return peer_table_.find(node); };
+    if (!admitted(admission_.admit(datagram, source, lookup, now))) return;
     const auto wall = std::chrono::system_clock::now();
     // The first two bytes say which protocol: "ID" discovery, "MK" MIKE, "RG" registration.
     if (datagram.size() >= 2 && datagram[0] == 'I' && datagram[1] == 'D') {

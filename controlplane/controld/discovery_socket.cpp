@@ -6,6 +6,7 @@
 
 #include <boost/asio/ip/multicast.hpp>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -21,6 +22,27 @@ constexpr std::size_t kMaxDatagram = 65535;
 
 void check(int rc, const std::string& what) {
     if (rc != 0) throw std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+// SO_RCVBUFFORCE passes net.core.rmem_max with CAP_NET_ADMIN (controld runs as root); without
+// it SO_RCVBUF is capped there. Linux reports twice what it reserves for data (its bookkeeping
+// overhead), so the granted size is half of what getsockopt says.
+std::size_t raise_receive_buffer(int fd, int wanted) {
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &wanted, sizeof wanted) != 0) {
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &wanted, sizeof wanted);
+    }
+    int granted = 0;
+    socklen_t length = sizeof granted;
+    if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &length) != 0) return 0;
+    const auto bytes = static_cast<std::size_t>(granted) / 2;
+    if (bytes < static_cast<std::size_t>(wanted)) {
+        std::fprintf(stderr,
+                     "mcsec-controld: warning: the discovery socket's receive buffer is %zu "
+                     "bytes, not the %d asked for (net.core.rmem_max caps it): a burst of "
+                     "datagrams may be dropped by the kernel before admission\n",
+                     bytes, wanted);
+    }
+    return bytes;
 }
 
 }  // namespace
@@ -40,6 +62,7 @@ DiscoverySocket::DiscoverySocket(asio::io_context& io, const std::string& interf
     socket_.open(address.is_v4() ? udp::v4() : udp::v6());
     socket_.set_option(asio::socket_base::reuse_address(true));
     const int fd = socket_.native_handle();
+    receive_buffer_bytes_ = raise_receive_buffer(fd, kRequestedReceiveBuffer);
     // Only the black interface: the control plane never listens on anything else.
     check(setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, interface.c_str(),
                      static_cast<socklen_t>(interface.size())),

@@ -34,6 +34,13 @@ class DiscoverySocket {
     // kernel refused it or the address is of the other family.
     bool send_to(const config::IpAddress& address, std::span<const std::uint8_t> datagram);
     std::uint64_t send_failures() const { return send_failures_; }
+    // What the kernel granted for the receive buffer (kRequestedReceiveBuffer, or less where
+    // net.core.rmem_max caps it and the process lacks CAP_NET_ADMIN).
+    std::size_t receive_buffer_bytes() const { return receive_buffer_bytes_; }
+
+    // Room for a burst of some thousands of datagrams while the daemon is busy: what the kernel
+    // drops before the admission stage runs is lost without a trace in our counters.
+    static constexpr int kRequestedReceiveBuffer = 4 << 20;
 
   private:
     void receive();
@@ -44,6 +51,7 @@ class DiscoverySocket {
     std::vector<std::uint8_t> buffer_;
     boost::asio::ip::udp::endpoint sender_;
     std::uint64_t send_failures_ = 0;
+    std::size_t receive_buffer_bytes_ = 0;
 };
 
 }  // namespace mcsec::control
