@@ -116,6 +116,20 @@ bool DiscoverySocket::send_to(const config::IpAddress& address,
     return !ec;
 }
 
+std::size_t DiscoverySocket::drain(std::size_t max) {
+    std::size_t handed = 0;
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+    udp::endpoint sender;
+    while (!ec && handed < max) {
+        const std::size_t n = socket_.receive_from(asio::buffer(buffer_), sender, 0, ec);
+        if (ec) break;  // would_block: the queue is empty
+        ++handed;
+        on_datagram_({buffer_.data(), n}, sender.address().to_string());
+    }
+    return handed;
+}
+
 void DiscoverySocket::receive() {
     socket_.async_receive_from(
         asio::buffer(buffer_), sender_, [this](const boost::system::error_code& ec, std::size_t n) {
