@@ -85,9 +85,8 @@ bool Daemon::start(std::string& error) {
     try {
         socket_ = std::make_unique<DiscoverySocket>(
             io_, black->name, discovery.group, discovery.port,
-            [this](std::span<const std::uint8_t> datagram, const std::string& source) {
-                on_datagram(datagram, source);
-            });
+            [this](std::span<const std::uint8_t> datagram, const std::string& source,
+                   idp::TimePoint arrived) { on_datagram(datagram, source, arrived); });
     } catch (const std::exception& e) {
         error = e.what();
         return false;
@@ -220,7 +219,8 @@ void Daemon::stop() {
     }
 }
 
-void Daemon::on_datagram(std::span<const std::uint8_t> datagram, const std::string& source) {
+void Daemon::on_datagram(std::span<const std::uint8_t> datagram, const std::string& source,
+                         idp::TimePoint arrived) {
     const auto now = idp::Clock::now();
     // Cheap checks before any signature work, so a forged flood cannot starve real peers.
     const auto lookup = [this](std::string_view node) { return peer_table_.find(node); };
@@ -229,7 +229,8 @@ void Daemon::on_datagram(std::span<const std::uint8_t> datagram, const std::stri
     // The first two bytes say which protocol: "ID" discovery, "MK" MIKE, "RG" registration.
     if (datagram.size() >= 2 && datagram[0] == 'I' && datagram[1] == 'D') {
         std::vector<idp::IdpEvent> events;
-        const auto verdict = peer_table_.on_hello(datagram, now, wall, events);  // and counted
+        const auto verdict =
+            peer_table_.on_hello(datagram, std::min(arrived, now), wall, events);  // and counted
         if (const auto alarm = idp::alarm_for(verdict); alarm != idp::IdpAlarm::None) {
             // The claimed node id is unauthenticated here: the source address is what we know.
             raise_alarm(
@@ -462,15 +463,15 @@ std::vector<std::string> Daemon::rekey(const std::optional<std::string>& group) 
 }
 
 void Daemon::run_due() {
-    const auto now = idp::Clock::now();
-    if (auto hello = hello_sender_->poll(now)) socket_->send(*hello);
     // Read what already arrived before declaring anyone dead (admission makes each forged
     // datagram cheap, so even a full receive buffer is read in tens of milliseconds).
-    if (peer_table_.next_expiry() && *peer_table_.next_expiry() <= now) {
+    if (const auto expiry = peer_table_.next_expiry(); expiry && *expiry <= idp::Clock::now()) {
         socket_->drain(kMaxDrainedBeforeExpiry);
     }
+    const auto now = idp::Clock::now();
+    if (auto hello = hello_sender_->poll(now)) socket_->send(*hello);
     std::vector<idp::IdpEvent> events;
-    peer_table_.expire(idp::Clock::now(), events);
+    peer_table_.expire(now, events);
     on_idp_events(events);
     check_lifetimes(now);
     check_sender_id_conflicts(now);

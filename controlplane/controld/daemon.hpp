@@ -91,7 +91,9 @@ class Daemon {
 
   private:
     bool start_keying(std::uint64_t startup, std::string& error);
-    void on_datagram(std::span<const std::uint8_t> datagram, const std::string& source);
+    // `arrived`: when the kernel received it (hellos are judged as of then).
+    void on_datagram(std::span<const std::uint8_t> datagram, const std::string& source,
+                     idp::TimePoint arrived);
     void on_idp_events(const std::vector<idp::IdpEvent>& events);
     // Whether this node is the transaction manager of any group it keys.
     bool is_tm() const;

@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <span>
@@ -21,7 +22,11 @@ class DiscoverySocket {
   public:
     // The datagram and its source address ("192.0.2.2"), which names the culprit in the alarm for
     // a datagram too broken to name its sender.
-    using Handler = std::function<void(std::span<const std::uint8_t>, const std::string& source)>;
+    // `arrived` is when the kernel received it (SO_TIMESTAMPNS, on the steady clock): under a
+    // flood a hello may be read long after it arrived, and a peer must be judged by when its
+    // hello came, not by how long the queue ahead of it was.
+    using Handler = std::function<void(std::span<const std::uint8_t>, const std::string& source,
+                                       std::chrono::steady_clock::time_point arrived)>;
 
     // Throws std::runtime_error naming the interface, group or port when the socket cannot be
     // set up (no such interface, group of the wrong family, port in use).
@@ -49,12 +54,13 @@ class DiscoverySocket {
 
   private:
     void receive();
+    // Reads one queued datagram without waiting and hands it on; false when none is queued.
+    bool read_one();
 
     boost::asio::ip::udp::socket socket_;
     boost::asio::ip::udp::endpoint group_endpoint_;
     Handler on_datagram_;
     std::vector<std::uint8_t> buffer_;
-    boost::asio::ip::udp::endpoint sender_;
     std::uint64_t send_failures_ = 0;
     std::size_t receive_buffer_bytes_ = 0;
 };
