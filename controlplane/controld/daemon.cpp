@@ -19,6 +19,10 @@ namespace mcsec::control {
 
 namespace {
 
+// Bounds the read-ahead before an expiry, so a flood faster than this node reads cannot hold
+// the timers off for long (about 10,000 datagrams: tens of milliseconds).
+constexpr std::size_t kMaxDrainedBeforeExpiry = 10000;
+
 // For log lines that tests and operators correlate across appliances on one clock.
 double wall_seconds() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
@@ -50,7 +54,8 @@ Daemon::Daemon(boost::asio::io_context& io, const config::ApplianceConfig& confi
       options_(std::move(options)),
       timer_(io),
       peer_table_(authenticator,
-                  idp::Duration(config.discovery ? config.discovery->hello_interval_ms : 1000)) {}
+                  idp::Duration(config.discovery ? config.discovery->hello_interval_ms : 1000)),
+      admission_(config.instance.name, AdmissionLimits{}, idp::Clock::now()) {}
 
 Daemon::~Daemon() = default;
 
@@ -80,9 +85,8 @@ bool Daemon::start(std::string& error) {
     try {
         socket_ = std::make_unique<DiscoverySocket>(
             io_, black->name, discovery.group, discovery.port,
-            [this](std::span<const std::uint8_t> datagram, const std::string& source) {
-                on_datagram(datagram, source);
-            });
+            [this](std::span<const std::uint8_t> datagram, const std::string& source,
+                   idp::TimePoint arrived) { on_datagram(datagram, source, arrived); });
     } catch (const std::exception& e) {
         error = e.what();
         return false;
@@ -247,13 +251,18 @@ void Daemon::stop() {
     }
 }
 
-void Daemon::on_datagram(std::span<const std::uint8_t> datagram, const std::string& source) {
+void Daemon::on_datagram(std::span<const std::uint8_t> datagram, const std::string& source,
+                         idp::TimePoint arrived) {
     const auto now = idp::Clock::now();
+    // Cheap checks before any signature work, so a forged flood cannot starve real peers.
+    const auto lookup = [this](std::string_view node) { return peer_table_.find(node); };
+    if (!admitted(admission_.admit(datagram, source, lookup, now))) return;
     const auto wall = std::chrono::system_clock::now();
     // The first two bytes say which protocol: "ID" discovery, "MK" MIKE, "RG" registration.
     if (datagram.size() >= 2 && datagram[0] == 'I' && datagram[1] == 'D') {
         std::vector<idp::IdpEvent> events;
-        const auto verdict = peer_table_.on_hello(datagram, now, wall, events);  // and counted
+        const auto verdict =
+            peer_table_.on_hello(datagram, std::min(arrived, now), wall, events);  // and counted
         if (const auto alarm = idp::alarm_for(verdict); alarm != idp::IdpAlarm::None) {
             // The claimed node id is unauthenticated here: the source address is what we know.
             raise_alarm(
@@ -524,6 +533,11 @@ std::vector<std::string> Daemon::rekey(const std::optional<std::string>& group) 
 }
 
 void Daemon::run_due() {
+    // Read what already arrived before declaring anyone dead (admission makes each forged
+    // datagram cheap, so even a full receive buffer is read in tens of milliseconds).
+    if (const auto expiry = peer_table_.next_expiry(); expiry && *expiry <= idp::Clock::now()) {
+        socket_->drain(kMaxDrainedBeforeExpiry);
+    }
     const auto now = idp::Clock::now();
     if (auto hello = hello_sender_->poll(now)) socket_->send(*hello);
     std::vector<idp::IdpEvent> events;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon_alarm_log.hpp"
+#include "datagram_admission.hpp"
 #include "discovery_socket.hpp"
 #include "mcsec/config/config.hpp"
 #include "mcsec/control/access/group_access.hpp"
@@ -70,6 +71,8 @@ class Daemon {
     const config::ApplianceConfig& config() const { return config_; }
     const std::vector<GroupEngine>& groups() const { return engines_; }
     const DaemonAlarmLog& alarms() const { return alarms_; }
+    const DatagramAdmission& admission() const { return admission_; }
+    const MessageAuthenticator& authenticator() const { return authenticator_; }
     bool attached() const { return installer_ != nullptr; }
     const SaInstaller* installer() const { return installer_.get(); }
     const RegistrationService* registration() const { return registration_.get(); }
@@ -85,6 +88,9 @@ class Daemon {
     // access list does not admit it (each also raises ACCESS_VIOLATION).
     std::uint64_t refused_announcements() const { return refused_announcements_; }
     std::uint64_t send_failures() const { return socket_ ? socket_->send_failures() : 0; }
+    std::size_t socket_receive_buffer_bytes() const {
+        return socket_ ? socket_->receive_buffer_bytes() : 0;
+    }
     idp::TimePoint started_at() const { return started_at_; }
     // Starts a rekey of `group` (all protected groups if empty) where this node is the TM;
     // returns the groups started. Throws std::invalid_argument for an unknown group and
@@ -93,7 +99,9 @@ class Daemon {
 
   private:
     bool start_keying(std::uint64_t startup, std::string& error);
-    void on_datagram(std::span<const std::uint8_t> datagram, const std::string& source);
+    // `arrived`: when the kernel received it (hellos are judged as of then).
+    void on_datagram(std::span<const std::uint8_t> datagram, const std::string& source,
+                     idp::TimePoint arrived);
     void on_idp_events(const std::vector<idp::IdpEvent>& events);
     // What one discovery event means for one group's keying: the event itself for a peer that
     // announces the group and is a member, else a LEAVE (it is not live for this group).
@@ -137,6 +145,7 @@ class Daemon {
     std::unique_ptr<idp::PrefixExchange> prefix_exchange_;
     std::unique_ptr<TlsPeerChannel> prefix_channel_;
     idp::PeerTable peer_table_;
+    DatagramAdmission admission_;       // after peer_table_, which it consults
     std::vector<GroupEngine> engines_;  // one per protected group
     std::uint64_t unknown_datagrams_ = 0;
     std::uint64_t unroutable_datagrams_ = 0;  // registration datagrams to a peer not up

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "datagram_admission.hpp"
+#include "mcsec/control/identity/failure_caching_authenticator.hpp"
 #include "mcsec/control/idp/hello_verdict.hpp"
 #include "mcsec/control/mike/protocol/verdict.hpp"
 
@@ -229,7 +231,24 @@ Json DaemonOperatorBackend::counters() {
     for (const auto& [kind, c] : daemon_.alarms().counters()) {
         alarms[kind] = {{"raised", c.raised}, {"suppressed", c.suppressed}};
     }
+    // What the admission stage did with each datagram before any protocol saw it.
+    Json admission = Json::object();
+    for (std::size_t i = 0; i < kAdmissionVerdictCount; ++i) {
+        const auto verdict = static_cast<AdmissionVerdict>(i);
+        admission[std::string(to_string(verdict))] = daemon_.admission().count(verdict);
+    }
+    admission["tracked_sources"] = daemon_.admission().tracked_sources();
+    admission["socket_receive_buffer_bytes"] = daemon_.socket_receive_buffer_bytes();
+    Json failed_cache = Json::object();
+    if (const auto* caching =
+            dynamic_cast<const identity::FailureCachingAuthenticator*>(&daemon_.authenticator())) {
+        failed_cache = {{"hits", caching->cache().hits()},
+                        {"entries", caching->cache().size()},
+                        {"evictions", caching->cache().evictions()}};
+    }
     return {{"unknown_datagrams", daemon_.unknown_datagrams()},
+            {"admission", admission},
+            {"failed_verification_cache", failed_cache},
             {"alarms", alarms},
             {"prefix_exchange", prefix},
             {"unroutable_datagrams", daemon_.unroutable_datagrams()},

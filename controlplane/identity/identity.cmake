@@ -4,6 +4,8 @@ add_library(mcsec_control_identity STATIC
     ${CMAKE_CURRENT_LIST_DIR}/src/certificate_attributes.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/certificate_checks.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/credential_file.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/failed_verification_cache.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/failure_caching_authenticator.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/load_authenticator.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/message_signature.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/openssl_errors.cpp

@@ -13,8 +13,12 @@ namespace) and sends, to rj1:
   - on the TLS prefix channel: a client certificate from another CA -> SIGN_FAILED; bytes that
     are not TLS, and a broken frame from a valid certificate -> MALFORMED_PACKET
   - a flood of 300 forged hellos -> recorded at the throttle's rate, the rest counted
-The alarms (mcsecctl show alarms --json) and counters (show control-counters --json) must say
-exactly that, both processes must live on, and the two must still rekey together.
+The attacker sends these with rj2's source address (IP_TRANSPARENT), as an on-path attacker
+can: from its own address the admission stage drops them before any protocol sees them (a
+hello whose address field is not its source, a claim of an Up peer from elsewhere), which is
+checked too. The alarms (mcsecctl show alarms --json) and counters (show control-counters
+--json) must say exactly that, both processes must live on, and the two must still rekey
+together.
 Then mcsec-controld must refuse to start, with a clear message and exit status 1, on a
 certificate from another CA, an expired certificate, and a key that does not match.
 
@@ -92,15 +96,30 @@ def capture(out_path):
                 out.flush()
 
 
-def send_udp(plan_path):
-    """Sends each {"dst", "hex"} of the plan from this namespace's black0 address."""
+IP_TRANSPARENT = 19  # linux/in.h: send from an address this host does not own
+
+
+def udp_socket(source):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if source != address(3):
+        s.setsockopt(socket.IPPROTO_IP, IP_TRANSPARENT, 1)
+        s.bind((source, 0))
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(address(3)))
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 1)
+    return s
+
+
+def send_udp(plan_path):
+    """Sends each {"dst", "hex"} of the plan from this namespace's black0 address, or from
+    the item's "src" (another node's address: spoofed)."""
+    sockets = {}
     with open(plan_path) as f:
         plan = json.load(f)
     for item in plan:
-        s.sendto(bytes.fromhex(item["hex"]), (item["dst"], DISCOVERY[1]))
+        source = item.get("src", address(3))
+        if source not in sockets:
+            sockets[source] = udp_socket(source)
+        sockets[source].sendto(bytes.fromhex(item["hex"]), (item["dst"], DISCOVERY[1]))
         time.sleep(item.get("pause", 0.002))
 
 
@@ -296,7 +315,8 @@ def registration_timestamp_offset(b):
 def alarms_from_attacker(alarms):
     """Each alarm names the attacker's address (or, on TLS, its certificate's node)."""
     return [a for a in alarms
-            if address(3) in a["detail"] or a["peer"] in ("rj3", address(3))]
+            if address(3) in a["detail"] or address(2) in a["detail"] or
+            a["peer"] in ("rj3", address(3), address(2))]
 
 
 def main():
@@ -362,6 +382,8 @@ def main():
             {"dst": address(1), "hex": bump(reg["hex"], registration_timestamp_offset(rb))},
             {"dst": address(1), "hex": rb[:12].hex()},
         ]
+        for item in plan:
+            item["src"] = address(2)  # on-path: from rj2's address, past admission
         counters_before = show(build, work, "control-counters")
         with open(os.path.join(work, "plan.json"), "w") as f:
             json.dump(plan, f)
@@ -435,9 +457,33 @@ def main():
         check(replayed == 1, f"the replayed REGISTER counted as a replay or duplicate "
               f"(+{replayed})")
 
-        # A flood: 300 forged hellos, each with a new sequence number.
+        # The same replays from the attacker's own address: admission drops them, no protocol
+        # sees them, nothing is verified and no alarm raised.
+        own = [{"dst": multicast, "hex": hello["hex"]}, {"dst": multicast, "hex": mike["hex"]},
+               {"dst": address(1), "hex": reg["hex"]}]
+        with open(os.path.join(work, "own.json"), "w") as f:
+            json.dump(own, f)
+        alarms_before = len(attacker_alarms())
+        r = in_ns(3, "send", os.path.join(work, "own.json"))
+        dropped = wait_for(lambda: (lambda c: c if c["admission"]["peer_address_mismatch"] -
+                                    after["admission"]["peer_address_mismatch"] >= 2 else None)(
+            show(build, work, "control-counters")))
+        admission = (dropped or after)["admission"]
+        check(dropped is not None and admission["hello_address_mismatch"] -
+              after["admission"]["hello_address_mismatch"] == 1 and
+              admission["peer_address_mismatch"] - after["admission"]["peer_address_mismatch"] == 2
+              and all(dropped["hello_verdicts"].get(v) == after["hello_verdicts"].get(v)
+                      for v in ("replay", "bad_signature")) and
+              len(attacker_alarms()) == alarms_before,
+              "from the attacker's own address the replays were dropped at admission "
+              f"(hello_address_mismatch +1, peer_address_mismatch +2, no hello verdict, no alarm): "
+              f"{admission}")
+        after = dropped or after
+
+        # A flood: 300 forged hellos, each with a new sequence number, from rj2's address at
+        # the pace its admission bucket allows (100 a second).
         flood = [{"dst": multicast, "hex": bump(hello["hex"], hello_sequence_offset(hb), 2000 + k),
-                  "pause": 0.001} for k in range(300)]
+                  "src": address(2), "pause": 0.012} for k in range(300)]
         with open(os.path.join(work, "flood.json"), "w") as f:
             json.dump(flood, f)
         t0 = time.time()

@@ -6,6 +6,7 @@ add_executable(identity_test
     ${CMAKE_CURRENT_LIST_DIR}/identity_test_pki.cpp
     ${CMAKE_CURRENT_LIST_DIR}/identity_x509_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/identity_psk_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/identity_failure_cache_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/identity_tls_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/identity_pki_tool_test.cpp)
 target_link_libraries(identity_test PRIVATE mcsec_control_identity GTest::gtest_main mcsec_warnings)

@@ -2,6 +2,7 @@
 // X509Authenticator::verify() classifies peers' messages.
 #include "identity_test_pki.hpp"
 
+#include "mcsec/control/identity/failure_caching_authenticator.hpp"
 #include "mcsec/control/identity/load_authenticator.hpp"
 #include "mcsec/control/identity/x509_authenticator.hpp"
 
@@ -297,7 +298,8 @@ TEST_P(X509IdentityTest, CertificateOutsideValidityAtNowIsExpired) {
 TEST_P(X509IdentityTest, CacheSparesChainVerificationButStillChecksValidity) {
     const auto site1_loaded = load(issue_node(dir_, ca_, "site1", GetParam(), "site1"), "site1");
     ASSERT_TRUE(site1_loaded.ok());
-    const auto& site1 = dynamic_cast<const X509Authenticator&>(*site1_loaded.authenticator);
+    const auto& site1 = dynamic_cast<const X509Authenticator&>(
+        dynamic_cast<const FailureCachingAuthenticator&>(*site1_loaded.authenticator).inner());
     const auto site2 = load_ok("site2");
     const auto message = bytes("hello");
     const auto signature = site2->sign(message);
@@ -322,7 +324,8 @@ TEST_P(X509IdentityTest, CacheSparesChainVerificationButStillChecksValidity) {
 TEST_P(X509IdentityTest, FailedVerificationIsNotCached) {
     const auto site1_loaded = load(issue_node(dir_, ca_, "site1", GetParam(), "site1"), "site1");
     ASSERT_TRUE(site1_loaded.ok());
-    const auto& site1 = dynamic_cast<const X509Authenticator&>(*site1_loaded.authenticator);
+    const auto& site1 = dynamic_cast<const X509Authenticator&>(
+        dynamic_cast<const FailureCachingAuthenticator&>(*site1_loaded.authenticator).inner());
     const auto site2 = load_ok("site2");
     const auto message = bytes("hello");
     const auto signature = site2->sign(message);
@@ -332,6 +335,33 @@ TEST_P(X509IdentityTest, FailedVerificationIsNotCached) {
     EXPECT_EQ(site1.verify("site2", site2->credential(), message, signature, Clock::now()),
               AuthResult::Ok);
     EXPECT_EQ(site1.chain_verifications(), 2U);
+}
+
+TEST_P(X509IdentityTest, UntrustedCertificateIsCheckedOnceNotPerMessage) {
+    // A stranger's certificate (another CA) carried by a flood of messages: the chain is
+    // verified once, then refused from the failed-credential cache.
+    const auto site1_loaded = load(issue_node(dir_, ca_, "site1", GetParam(), "site1"), "site1");
+    ASSERT_TRUE(site1_loaded.ok());
+    const auto& site1 = dynamic_cast<const X509Authenticator&>(
+        dynamic_cast<const FailureCachingAuthenticator&>(*site1_loaded.authenticator).inner());
+    TestCa other_ca = make_ca(GetParam(), "another CA");
+    const auto stranger_files = issue_node(dir_, other_ca, "mallory", GetParam(), "mallory");
+    const auto other_ca_path = dir_.path() / "other-ca.pem";
+    write_certificate(other_ca_path, *other_ca.certificate);
+    auto stranger =
+        load_authenticator({config::X509Identity{.ca = other_ca_path,
+                                                 .certificate = stranger_files.certificate,
+                                                 .key = stranger_files.key}},
+                           "mallory", Clock::now());
+    ASSERT_TRUE(stranger.ok()) << stranger.error;
+    for (int i = 0; i < 20; ++i) {
+        const auto message = bytes("hello " + std::to_string(i));  // distinct messages
+        EXPECT_EQ(site1.verify("mallory", stranger.authenticator->credential(), message,
+                               stranger.authenticator->sign(message), Clock::now()),
+                  AuthResult::UntrustedCredential);
+    }
+    EXPECT_EQ(site1.chain_verifications(), 1U);
+    EXPECT_EQ(site1.failed_credential_hits(), 19U);
 }
 
 TEST_P(X509IdentityTest, CommonNameMismatchIsIdentityMismatch) {

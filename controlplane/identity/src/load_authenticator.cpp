@@ -1,5 +1,6 @@
 #include "mcsec/control/identity/load_authenticator.hpp"
 
+#include "mcsec/control/identity/failure_caching_authenticator.hpp"
 #include "mcsec/control/identity/psk_authenticator.hpp"
 #include "mcsec/control/identity/x509_authenticator.hpp"
 
@@ -31,6 +32,9 @@ LoadedAuthenticator load_authenticator(const config::Identity& identity, const N
                 result.authenticator =
                     std::make_unique<PskAuthenticator>(node_id, std::move(loaded.key));
             }
+            // Forged datagrams replayed over and over cost a hash each, not a verification.
+            result.authenticator =
+                std::make_unique<FailureCachingAuthenticator>(std::move(result.authenticator));
             return result;
         },
         identity.credentials);

@@ -76,13 +76,18 @@ AuthResult X509Authenticator::verify(std::string_view claimed_node,
     // No certificate at all (a PSK peer, say): nothing that could be issued by the CA.
     if (credential.empty()) return AuthResult::UntrustedCredential;
 
-    std::shared_ptr<const VerifiedCertificate> verified =
-        cache_.find(VerifiedCertificateCache::digest_of(credential));
+    const auto digest = VerifiedCertificateCache::digest_of(credential);
+    std::shared_ptr<const VerifiedCertificate> verified = cache_.find(digest);
     if (verified) {
         ++cache_hits_;
-    } else if (const AuthResult result = verify_credential(credential, now, verified);
-               result != AuthResult::Ok) {
-        return result;
+    } else {
+        const auto steady_now = FailedVerificationCache::Clock::now();
+        if (const auto failed = failed_credentials_.find(digest, steady_now, now)) return *failed;
+        if (const AuthResult result = verify_credential(credential, now, verified);
+            result != AuthResult::Ok) {
+            failed_credentials_.insert(digest, result, steady_now, now);
+            return result;
+        }
     }
 
     // Checked on every message, cached or not: a certificate cached yesterday may expire today.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "mcsec/control/authenticator.hpp"
+#include "mcsec/control/identity/failed_verification_cache.hpp"
 #include "mcsec/control/identity/verified_certificate_cache.hpp"
 #include "mcsec/control/identity/x509_credentials.hpp"
 
@@ -28,6 +29,8 @@ class X509Authenticator final : public MessageAuthenticator {
     // How often verify() ran a full chain verification, and how often the cache spared it.
     std::uint64_t chain_verifications() const noexcept { return chain_verifications_; }
     std::uint64_t cache_hits() const noexcept { return cache_hits_; }
+    // How often a credential that failed its checks before was refused without checking again.
+    std::uint64_t failed_credential_hits() const { return failed_credentials_.hits(); }
 
   private:
     // Parses and chain-verifies `credential`; on success fills `out` (and the cache).
@@ -37,6 +40,10 @@ class X509Authenticator final : public MessageAuthenticator {
 
     std::shared_ptr<const X509Credentials> credentials_;
     mutable VerifiedCertificateCache cache_;
+    // Credentials that failed (untrusted, expired, malformed), by the SHA-256 of their bytes: a
+    // flood carrying a stranger's certificate costs one chain verification per expiry, not one
+    // per datagram. Bounded and expiring, since here the attacker chooses the keys.
+    mutable FailedVerificationCache failed_credentials_;
     mutable std::atomic<std::uint64_t> chain_verifications_{0};
     mutable std::atomic<std::uint64_t> cache_hits_{0};
 };
