@@ -2,6 +2,7 @@
 // one CA verify each other's signatures.
 #include "identity_test_pki.hpp"
 
+#include "mcsec/control/identity/certificate_attributes.hpp"
 #include "mcsec/control/identity/load_authenticator.hpp"
 
 #include <gtest/gtest.h>
@@ -83,6 +84,43 @@ TEST(PkiTool, RefusesBadUsage) {
     EXPECT_NE(run_pki("ca " + pki), 0);  // exists
     EXPECT_NE(run_pki("node " + pki + " 'bad name'"), 0);
     EXPECT_NE(run_pki("node " + pki + " " + std::string(33, 'a')), 0);
+    // An OU that would smuggle another subject attribute, a SAN that is no DNS name.
+    EXPECT_NE(run_pki("node " + pki + " site3 --ou 'red/CN=site1'"), 0);
+    EXPECT_NE(run_pki("node " + pki + " site3 --dns 'a b'"), 0);
+    EXPECT_NE(run_pki("node " + pki + " site3 --ou"), 0);
+}
+
+// The attributes a group access list matches (ou:..., dns:...) are read back from the
+// certificate mcsec-pki wrote: what the operator asked for, in order, and nothing else.
+TEST(PkiTool, OuAndDnsOptionsReachTheCertificate) {
+    TempDir dir;
+    const auto pki = dir.path() / "pki";
+    ASSERT_EQ(run_pki("ca " + pki.string()), 0);
+    ASSERT_EQ(run_pki("node " + pki.string() +
+                      " site1 --ou 'group red' --ou blue --dns a.example.net --dns b.example.net"),
+              0);
+    ASSERT_EQ(run_pki("node " + pki.string() + " site2"), 0);
+    const auto load = [&](const std::string& name) {
+        return load_authenticator(
+            {config::X509Identity{pki / "ca.pem", pki / (name + ".pem"), pki / (name + ".key")}},
+            name, Clock::now());
+    };
+    const auto site1 = load("site1");
+    const auto site2 = load("site2");
+    ASSERT_TRUE(site1.ok()) << site1.error;
+    ASSERT_TRUE(site2.ok()) << site2.error;
+    const auto with = certificate_attributes(site1.authenticator->credential());
+    ASSERT_TRUE(with.has_value());
+    EXPECT_EQ(with->organizational_units, (std::vector<std::string>{"group red", "blue"}));
+    EXPECT_EQ(with->dns_names, (std::vector<std::string>{"a.example.net", "b.example.net"}));
+    const auto without = certificate_attributes(site2.authenticator->credential());
+    ASSERT_TRUE(without.has_value());
+    EXPECT_TRUE(without->organizational_units.empty());
+    EXPECT_TRUE(without->dns_names.empty());
+    // Not a certificate (a PSK identity's empty credential, garbage): no attributes at all.
+    EXPECT_FALSE(certificate_attributes({}).has_value());
+    const std::vector<std::uint8_t> garbage{0x30, 0x03, 0x02, 0x01, 0x01};
+    EXPECT_FALSE(certificate_attributes(garbage).has_value());
 }
 
 }  // namespace
