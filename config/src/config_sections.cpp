@@ -202,6 +202,7 @@ void read_group_access(TableReader& reader, Group& group) {
     const bool has_senders = reader.contains("senders");
     if (!has_members) {
         if (has_senders) {
+            read_access_list(reader, "senders");  // its own mistakes are reported too
             reader.error("senders", "a group with 'senders' needs 'members' (who may join)");
         }
         return;

@@ -1057,6 +1057,93 @@ TEST(ConfigIdentity, X509NeedsAllThreeFiles) {
     EXPECT_EQ(x509.certificate, "/etc/mcsec/me.pem");
 }
 
+// --- group access ------------------------------------------------------------------------------
+
+// mike_config() with `lines` added to its group (which sits at lines 23-25 of the file).
+std::string mike_group_with(std::string_view lines) {
+    return with_replaced(mike_config(), "policy = \"gold\"\n",
+                         "policy = \"gold\"\n" + std::string(lines));
+}
+
+std::string with_x509(std::string text) {
+    return with_replaced(text, "psk_file = \"/etc/mcsec/psk\"",
+                         "ca = \"/etc/mcsec/ca.pem\"\ncertificate = \"/etc/mcsec/me.pem\"\n"
+                         "key = \"/etc/mcsec/me.key\"");
+}
+
+TEST(ConfigGroupAccess, AbsentListIsAnOpenGroup) {
+    const auto result = load(mike_config());
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    EXPECT_FALSE(result.config().groups[0].access.has_value());
+}
+
+TEST(ConfigGroupAccess, MembersAndSendersLoadWithTheirKinds) {
+    const auto result = load(with_x509(
+        mike_group_with("members = [\"enc-*\", \"node:hq\", \"ou:red\", \"dns:*.red.example\"]\n"
+                        "senders = [\"hq\"]\n")));
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    const auto& access = result.config().groups[0].access;
+    ASSERT_TRUE(access.has_value());
+    using Kind = AccessPattern::Kind;
+    EXPECT_EQ(access->members, (std::vector<AccessPattern>{{Kind::NodeId, "enc-*"},
+                                                           {Kind::NodeId, "hq"},
+                                                           {Kind::Ou, "red"},
+                                                           {Kind::DnsName, "*.red.example"}}));
+    ASSERT_TRUE(access->senders.has_value());
+    EXPECT_EQ(*access->senders, (std::vector<AccessPattern>{{Kind::NodeId, "hq"}}));
+}
+
+TEST(ConfigGroupAccess, SendersWithoutMembersIsAnError) {
+    const auto error = only_error(load(mike_group_with("senders = [\"hq\"]\n")));
+    EXPECT_EQ(error.key_path, "groups[0].senders");
+    expect_position(error, 26, 11);
+    EXPECT_NE(error.message.find("needs 'members'"), std::string::npos) << error.message;
+}
+
+TEST(ConfigGroupAccess, EmptyMemberListIsAnError) {
+    const auto error = only_error(load(mike_group_with("members = []\n")));
+    EXPECT_EQ(error.key_path, "groups[0].members");
+    EXPECT_NE(error.message.find("lets nobody join"), std::string::npos) << error.message;
+}
+
+TEST(ConfigGroupAccess, BadPatternsNameTheirElement) {
+    const auto result = load(mike_group_with("members = [\"enc-1\", \"role:admin\", \"enc 2\"]\n"));
+    EXPECT_TRUE(has_error(result, "groups[0].members[1]", "unknown kind 'role'"));
+    EXPECT_TRUE(has_error(result, "groups[0].members[2]", "a node id pattern has only"));
+    EXPECT_EQ(result.errors().size(), 2U) << all_errors(result);
+    // The position is the element's own, so the operator sees which entry is wrong.
+    expect_position(result.errors()[0], 26, 21);
+    EXPECT_TRUE(has_error(load(mike_group_with("members = [\"ou:\"]\n")), "groups[0].members[0]",
+                          "must be 1 to 255 characters"));
+}
+
+TEST(ConfigGroupAccess, CertificateAttributesNeedX509) {
+    const auto result = load(mike_group_with("members = [\"enc-1\", \"ou:red\"]\n"));
+    const auto error = only_error(result);
+    EXPECT_EQ(error.key_path, "groups[0].members[1]");
+    EXPECT_NE(error.message.find("need an [identity] with x509"), std::string::npos)
+        << error.message;
+}
+
+TEST(ConfigGroupAccess, OnlyProtectedGroupsUnderMikeTakeAList) {
+    const auto bypass = load(mike_group_with("action = \"bypass\"\nmembers = [\"enc-1\"]\n"));
+    EXPECT_TRUE(has_error(bypass, "groups[0].members", "protected groups only"));
+    // With manual keys every holder of the key file is a member: a list would promise nothing.
+    const auto manual = load(with_replaced(kValidConfig, "policy = \"gold\"\n",
+                                           "policy = \"gold\"\nmembers = [\"enc-1\"]\n"));
+    EXPECT_TRUE(has_error(manual, "groups[0].members", "needs keying.mode \"mike\""));
+}
+
+TEST(ConfigGroupAccess, EntriesOfOneAddressMustAgree) {
+    const auto text = mike_group_with(
+        "source = \"10.1.0.0/24\"\nmembers = [\"enc-1\"]\n\n[[groups]]\naddress = \"239.1.1.1\"\n"
+        "source = \"10.2.0.0/24\"\npolicy = \"gold\"\nmembers = [\"enc-2\"]\n");
+    EXPECT_TRUE(has_error(load(text), "groups[1].members", "another access list"));
+    const auto same = with_replaced(text, "[\"enc-2\"]", "[\"enc-1\"]");
+    const auto result = load(same);
+    EXPECT_TRUE(result.ok()) << all_errors(result);
+}
+
 // --- discovery and keying -------------------------------------------------------------------
 
 TEST(ConfigKeying, UnknownMode) {

@@ -291,6 +291,46 @@ TEST_F(RegistryTest, ReplayedAlarmIsRefused) {
     EXPECT_EQ(tm().registry.alarms().total(AlarmKind::SaExpired), 1u);
 }
 
+TEST_F(RegistryTest, NodeOutsideTheAccessListIsRefusedBeforeItsSignatureIsChecked) {
+    tm().registry.set_admission([](const config::IpAddress& group, const NodeId& node) {
+        return group == kGroup && node != "outsider";
+    });
+    net.add("outsider");
+    net.set_tm("outsider", kGroup, "tm-a");
+    net.set_tm("member-1", kGroup, "tm-a");
+    const auto members = tm().registry.members(kGroup);
+    ASSERT_EQ(members.size(), 1u);
+    EXPECT_EQ(members.front().node, "member-1");
+    EXPECT_GE(tm().registry.counters().count(Verdict::NotMember), 1u);
+    EXPECT_FALSE(alarm_for(Verdict::NotMember).has_value());
+    // Its alarms are refused alike: it has no standing in the group.
+    Outbox out;
+    net.node("outsider").client.report_sa_expired(kGroup, 0x500, net.now, out);
+    EXPECT_EQ(to_tm(out.datagrams.at(0).datagram), Verdict::NotMember);
+    EXPECT_EQ(tm().registry.alarms().total(AlarmKind::SaExpired), 0u);
+}
+
+TEST_F(RegistryTest, RekeyAlarmsOnlyFromRegisteredMembers) {
+    // member-2 is a certified node of the deployment whose registration never arrived: its
+    // SA_EXPIRED (which makes the TM rekey) is refused, a registered member's is taken.
+    net.add("member-2");
+    net.drop = [](const Outgoing& datagram) { return datagram.to == "tm-a"; };
+    net.set_tm("member-2", kGroup, "tm-a");
+    net.drop = nullptr;
+    Outbox out;
+    net.node("member-2").client.report_sa_expired(kGroup, 0x500, net.now, out);
+    const Verdict verdict = to_tm(out.datagrams.at(0).datagram);
+    EXPECT_EQ(verdict, Verdict::NotRegistered);
+    EXPECT_EQ(tm().registry.counters().count(Verdict::NotRegistered), 1u);
+    EXPECT_EQ(tm().registry.alarms().total(AlarmKind::SaExpired), 0u);
+
+    net.set_tm("member-1", kGroup, "tm-a");
+    out.clear();
+    member().client.report_sa_expired(kGroup, 0x500, net.now, out);
+    EXPECT_EQ(to_tm(out.datagrams.at(0).datagram), Verdict::Accepted);
+    EXPECT_EQ(tm().registry.alarms().total(AlarmKind::SaExpired), 1u);
+}
+
 TEST_F(RegistryTest, StaleAckIsRecognisedByItsReflectedTimestamp) {
     net.set_tm("member-1", kGroup, "tm-a");
     const auto old_ack = first_sent(MessageType::Ack);
