@@ -330,15 +330,17 @@ access::NodeFacts Daemon::facts_of(const NodeId& node) const {
     const idp::Peer* peer = peer_table_.find(node);
     if (peer == nullptr) return {node, std::nullopt};
     auto& known = certificates_[node];
-    if (known.startup_timestamp != peer->startup_timestamp || !known.attributes) {
+    if (!known.read || known.startup_timestamp != peer->startup_timestamp) {
         // The peer table holds the credential of the run's first verified hello.
         known.startup_timestamp = peer->startup_timestamp;
         known.attributes = identity::certificate_attributes(peer->credential);
+        known.read = !peer->credential.empty();  // an empty one: no hello verified yet, or PSK
     }
     return {node, known.attributes};
 }
 
 access::Role Daemon::role_in(const config::Group& group, const NodeId& node) const {
+    if (!group.access) return access::Role::Sender;  // an open group: nothing to look up
     return access::role_in(group.access, facts_of(node));
 }
 

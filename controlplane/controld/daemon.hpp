@@ -153,6 +153,7 @@ class Daemon {
     // Peers' certificate attributes, read once per run of the peer from its verified hello.
     struct KnownCertificate {
         std::uint64_t startup_timestamp = 0;
+        bool read = false;  // attributes holds what this run's credential gave (none: a PSK)
         std::optional<identity::CertificateAttributes> attributes;
     };
     mutable std::map<NodeId, KnownCertificate> certificates_;

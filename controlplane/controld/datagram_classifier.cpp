@@ -1,12 +1,13 @@
 #include "datagram_classifier.hpp"
 
-#include "mcsec/control/idp/byte_io.hpp"
 #include "mcsec/control/idp/hello.hpp"
-#include "mcsec/control/idp/node_id.hpp"
 #include "mcsec/control/idp/wire_fields.hpp"
 #include "mcsec/control/idp/wire_format.hpp"
 #include "mcsec/control/mike/protocol/messages.hpp"
 #include "mcsec/control/registration/wire_format.hpp"
+#include "mcsec/control/wire/byte_io.hpp"
+#include "mcsec/control/wire/fields.hpp"
+#include "mcsec/control/wire/node_id.hpp"
 
 namespace mcsec::control {
 
@@ -16,7 +17,7 @@ namespace {
 // Only the sender is read; parse_message() checks everything else later.
 void peek_mike(std::span<const std::uint8_t> datagram, DatagramClaims& claims) {
     if (datagram.size() < mike::kMessageHeaderBytes) return;
-    idp::ByteReader reader(datagram.subspan(mike::kMessageHeaderBytes));
+    wire::ByteReader reader(datagram.subspan(mike::kMessageHeaderBytes));
     const auto group_length = reader.u8();
     if (!group_length || *group_length == 0 || !reader.bytes(*group_length)) return;
     const auto sender_length = reader.u8();
@@ -24,7 +25,7 @@ void peek_mike(std::span<const std::uint8_t> datagram, DatagramClaims& claims) {
     const auto sender = reader.bytes(*sender_length);
     if (!sender) return;
     claims.sender.assign(sender->begin(), sender->end());
-    claims.parsed = idp::is_valid_node_id(claims.sender);
+    claims.parsed = wire::is_valid_node_id(claims.sender);
 }
 
 // Registration (docs/protocol/registration.md): header, then the sender's node id.
@@ -34,8 +35,8 @@ void peek_registration(std::span<const std::uint8_t> datagram, DatagramClaims& c
         datagram.size() < header.length) {
         return;
     }
-    idp::ByteReader reader(datagram.first(header.length).subspan(registration::kHeaderBytes));
-    claims.parsed = idp::read_node_id(reader, claims.sender) == idp::ParseError::Ok;
+    wire::ByteReader reader(datagram.first(header.length).subspan(registration::kHeaderBytes));
+    claims.parsed = wire::read_node_id(reader, claims.sender) == wire::FieldError::Ok;
 }
 
 void peek_idp(std::span<const std::uint8_t> datagram, DatagramClaims& claims) {

@@ -38,3 +38,8 @@ if(MCSEC_FUZZ)
     add_test(NAME fuzz.idp_prefix_corpus
              COMMAND fuzz_idp_prefix -runs=0 ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/idp_prefix)
 endif()
+
+# The shared control-plane frame and fields (controlplane/wire), used by IDP, MIKE, registration.
+add_executable(wire_test unit/wire_frame_test.cpp unit/idp_test_authenticator.cpp)
+target_link_libraries(wire_test PRIVATE mcsec_control_wire GTest::gtest_main mcsec_warnings)
+gtest_discover_tests(wire_test TEST_PREFIX "wire." DISCOVERY_TIMEOUT 30)

@@ -75,7 +75,7 @@ TEST_F(MikeProtocolRejection, ForgedSignatureRaisesSignFailed) {
 
 TEST_F(MikeProtocolRejection, TruncatedAndGarbageRaiseMalformed) {
     const auto state = last_sent(tm_, MessageType::TreeState);
-    // Cut inside the signature: Truncated (a cut before the signed length ends is BadLength).
+    // Cut inside the signature, or before the signed length ends: Truncated.
     const std::vector<std::uint8_t> truncated(state.begin(), state.end() - 1);
     const MikeVerdict verdict = deliver(member_, truncated);
     EXPECT_EQ(verdict, MikeVerdict::Malformed);
@@ -83,6 +83,12 @@ TEST_F(MikeProtocolRejection, TruncatedAndGarbageRaiseMalformed) {
     EXPECT_EQ(group_.engine(member_).counters().count(MessageParseError::Truncated), 1u);
     const std::vector<std::uint8_t> cut(state.begin(), state.begin() + 20);
     EXPECT_EQ(deliver(member_, cut), MikeVerdict::Malformed);
+    EXPECT_EQ(group_.engine(member_).counters().count(MessageParseError::Truncated), 2u);
+    // A signed length shorter than the header itself.
+    std::vector<std::uint8_t> short_length = state;
+    short_length[4] = 0;
+    short_length[5] = 3;
+    EXPECT_EQ(deliver(member_, short_length), MikeVerdict::Malformed);
     EXPECT_EQ(group_.engine(member_).counters().count(MessageParseError::BadLength), 1u);
     EXPECT_EQ(deliver(member_, {'I', 'D', 1, 1, 0, 6}), MikeVerdict::Malformed);
     EXPECT_EQ(group_.engine(member_).counters().count(MessageParseError::BadMagic), 1u);

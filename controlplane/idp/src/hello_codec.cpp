@@ -1,16 +1,14 @@
 #include <limits>
 #include <stdexcept>
 
-#include "mcsec/control/idp/byte_io.hpp"
 #include "mcsec/control/idp/hello.hpp"
 #include "mcsec/control/idp/wire_fields.hpp"
+#include "mcsec/control/wire/fields.hpp"
+#include "mcsec/control/wire/frame.hpp"
 
 namespace mcsec::control::idp {
 
 namespace {
-
-// The u16 length in front of the signature.
-constexpr std::size_t kSignatureLengthBytes = 2;
 
 // Sorted and unique, so two hellos of one run announce the same list in the same bytes, and a
 // receiver compares lists without sorting.
@@ -38,8 +36,8 @@ std::vector<std::uint8_t> encode_hello_unsigned(const Hello& hello, std::size_t 
     std::vector<std::uint8_t> out;
     ByteWriter writer(out);
     begin_message(writer, MessageType::Hello);
-    write_node_id(writer, hello.node_id);
-    write_address(writer, hello.black_address);
+    wire::write_node_id(writer, hello.node_id);
+    wire::write_address(writer, hello.black_address);
     writer.u64(hello.startup_timestamp);
     writer.u64(hello.sequence);
     if (hello.groups.size() > kMaxHelloGroups) {
@@ -57,40 +55,37 @@ std::vector<std::uint8_t> encode_hello_unsigned(const Hello& hello, std::size_t 
         writer.u8(static_cast<std::uint8_t>(group.size()));
         writer.bytes(std::span(reinterpret_cast<const std::uint8_t*>(group.data()), group.size()));
     }
-    if (hello.credential.size() > std::numeric_limits<std::uint16_t>::max()) {
-        throw std::length_error("IDP hello: credential too large");
-    }
-    writer.u16(static_cast<std::uint16_t>(hello.credential.size()));
-    writer.bytes(hello.credential);
-    if (out.size() + kSignatureLengthBytes + signature_bytes > kMaxMessageBytes) {
-        throw std::length_error(
-            "IDP hello: served groups, credential and signature exceed 1400 bytes");
-    }
-    finish_header(writer, 0);
+    wire::write_credential(writer, hello.credential, "IDP hello");
+    finish_header(writer, 0, wire::trailer_bytes(signature_bytes));
     return out;
 }
 
 std::vector<std::uint8_t> encode_hello(const Hello& hello, const MessageAuthenticator& signer) {
     auto out = encode_hello_unsigned(hello, signer.max_signature_size());
-    append_signature(out, signer, "IDP hello");
+    wire::append_signature(out, signer, kFrameFormat, "IDP hello");
     return out;
 }
 
 ParseError parse_hello(std::span<const std::uint8_t> datagram, ParsedHello& parsed) {
     if (datagram.size() > kMaxMessageBytes) return ParseError::Oversized;
+    // The type before the trailer: a prefix message here is WrongType, not a missing signature.
     MessageHeader header;
     if (const auto error = peek_header(datagram, header); error != ParseError::Ok) return error;
     if (header.type != MessageType::Hello) return ParseError::WrongType;
-    if (datagram.size() < header.length) return ParseError::Truncated;
+    wire::SignedFrame frame;
+    if (const auto error = wire::open_signed_frame(datagram, kFrameFormat, frame);
+        error != wire::FrameError::Ok) {
+        return from_wire(error);
+    }
 
     // The body ends where the header says; reading past it is truncation, stopping short of it
     // leaves trailing bytes.
-    ByteReader body(datagram.first(header.length).subspan(kHeaderBytes));
+    ByteReader body(frame.body);
     Hello& hello = parsed.hello;
-    if (const auto error = read_node_id(body, hello.node_id); error != ParseError::Ok) {
+    if (const auto error = idp::read_node_id(body, hello.node_id); error != ParseError::Ok) {
         return error;
     }
-    if (const auto error = read_address(body, hello.black_address); error != ParseError::Ok) {
+    if (const auto error = idp::read_address(body, hello.black_address); error != ParseError::Ok) {
         return error;
     }
     if (hello.black_address.is_unspecified() || hello.black_address.is_multicast()) {
@@ -100,25 +95,15 @@ ParseError parse_hello(std::span<const std::uint8_t> datagram, ParsedHello& pars
     const auto sequence = body.u64();
     if (!startup_timestamp || !sequence) return ParseError::Truncated;
     if (const auto error = read_groups(body, hello.groups); error != ParseError::Ok) return error;
-    const auto credential_length = body.u16();
-    if (!credential_length) return ParseError::Truncated;
-    const auto credential = body.bytes(*credential_length);
-    if (!credential) return ParseError::Truncated;
+    if (const auto error = wire::read_credential(body, hello.credential);
+        error != wire::FrameError::Ok) {
+        return from_wire(error);
+    }
     if (body.remaining() != 0) return ParseError::TrailingBytes;
     hello.startup_timestamp = *startup_timestamp;
     hello.sequence = *sequence;
-    hello.credential.assign(credential->begin(), credential->end());
-
-    ByteReader trailer(datagram.subspan(header.length));
-    const auto signature_length = trailer.u16();
-    if (!signature_length) return ParseError::Truncated;
-    if (*signature_length == 0) return ParseError::BadSignatureLength;
-    const auto signature = trailer.bytes(*signature_length);
-    if (!signature) return ParseError::Truncated;
-    if (trailer.remaining() != 0) return ParseError::TrailingBytes;
-
-    parsed.signed_bytes = datagram.first(header.length);
-    parsed.signature = *signature;
+    parsed.signed_bytes = frame.signed_bytes;
+    parsed.signature = frame.signature;
     return ParseError::Ok;
 }
 

@@ -1,8 +1,8 @@
 #include <stdexcept>
 
-#include "mcsec/control/idp/byte_io.hpp"
 #include "mcsec/control/idp/prefix_messages.hpp"
 #include "mcsec/control/idp/wire_fields.hpp"
+#include "mcsec/control/wire/fields.hpp"
 
 namespace mcsec::control::idp {
 
@@ -13,7 +13,7 @@ std::vector<std::uint8_t> encode_prefix_announcement(const PrefixAnnouncement& a
     std::vector<std::uint8_t> out;
     ByteWriter writer(out);
     begin_message(writer, MessageType::PrefixAnnouncement);
-    write_node_id(writer, announcement.node_id);
+    wire::write_node_id(writer, announcement.node_id);
     writer.u64(announcement.startup_timestamp);
     writer.u64(announcement.version);
     writer.u16(static_cast<std::uint16_t>(announcement.prefixes.size()));
@@ -26,7 +26,7 @@ std::vector<std::uint8_t> encode_prefix_ack(const PrefixAck& ack) {
     std::vector<std::uint8_t> out;
     ByteWriter writer(out);
     begin_message(writer, MessageType::PrefixAck);
-    write_node_id(writer, ack.node_id);
+    wire::write_node_id(writer, ack.node_id);
     writer.u64(ack.startup_timestamp);
     writer.u64(ack.version);
     finish_header(writer, 0);
@@ -42,7 +42,7 @@ ParseError parse_prefix_announcement(std::span<const std::uint8_t> bytes,
         return error;
     }
     ByteReader body(body_bytes);
-    if (const auto error = read_node_id(body, announcement.node_id); error != ParseError::Ok) {
+    if (const auto error = idp::read_node_id(body, announcement.node_id); error != ParseError::Ok) {
         return error;
     }
     const auto startup_timestamp = body.u64();
@@ -55,7 +55,8 @@ ParseError parse_prefix_announcement(std::span<const std::uint8_t> bytes,
     announcement.version = *version;
     announcement.prefixes.assign(*count, config::Prefix{});
     for (auto& prefix : announcement.prefixes) {
-        if (const auto error = read_prefix(body, prefix); error != ParseError::Ok) return error;
+        if (const auto error = idp::read_prefix(body, prefix); error != ParseError::Ok)
+            return error;
     }
     if (body.remaining() != 0) return ParseError::TrailingBytes;
     return ParseError::Ok;
@@ -68,7 +69,8 @@ ParseError parse_prefix_ack(std::span<const std::uint8_t> bytes, PrefixAck& ack)
         return error;
     }
     ByteReader body(body_bytes);
-    if (const auto error = read_node_id(body, ack.node_id); error != ParseError::Ok) return error;
+    if (const auto error = idp::read_node_id(body, ack.node_id); error != ParseError::Ok)
+        return error;
     const auto startup_timestamp = body.u64();
     const auto version = body.u64();
     if (!version) return ParseError::Truncated;

@@ -1,7 +1,5 @@
 #include "mcsec/control/idp/wire_format.hpp"
 
-#include "mcsec/control/idp/byte_io.hpp"
-
 namespace mcsec::control::idp {
 
 std::string_view to_string(ParseError error) noexcept {
@@ -15,25 +13,22 @@ std::string_view to_string(ParseError error) noexcept {
     return "unknown parse error";
 }
 
+ParseError from_wire(wire::FrameError error) noexcept {
+    return wire::to_parse_error(error, ParseError::WrongType);
+}
+
+ParseError from_wire(wire::FieldError error) noexcept {
+    return wire::to_parse_error<ParseError>(error);
+}
+
 ParseError peek_header(std::span<const std::uint8_t> bytes, MessageHeader& header) noexcept {
-    ByteReader reader(bytes);
-    const auto magic0 = reader.u8();
-    const auto magic1 = reader.u8();
-    const auto version = reader.u8();
-    const auto type = reader.u8();
-    const auto length = reader.u16();
-    // Check the magic before the size: a short datagram of another protocol is "bad magic".
-    if (magic0 && *magic0 != kMagic0) return ParseError::BadMagic;
-    if (magic1 && *magic1 != kMagic1) return ParseError::BadMagic;
-    if (!length) return ParseError::Truncated;
-    if (*version != kWireVersion) return ParseError::UnsupportedVersion;
-    if (*type < static_cast<std::uint8_t>(MessageType::Hello) ||
-        *type > static_cast<std::uint8_t>(MessageType::PrefixAck)) {
-        return ParseError::WrongType;
+    wire::FrameHeader frame;
+    if (const auto error = wire::peek_header(bytes, kFrameFormat, frame);
+        error != wire::FrameError::Ok) {
+        return from_wire(error);
     }
-    if (*length < kHeaderBytes || *length > kMaxMessageBytes) return ParseError::BadLength;
-    header.type = static_cast<MessageType>(*type);
-    header.length = *length;
+    header.type = static_cast<MessageType>(frame.type);
+    header.length = frame.length;
     return ParseError::Ok;
 }
 

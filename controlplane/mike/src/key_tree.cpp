@@ -5,14 +5,12 @@
 #include <string_view>
 #include <utility>
 
+#include "mcsec/control/wire/node_id.hpp"
+
 namespace mcsec::control::mike {
 
 bool is_valid_member_id(std::string_view id) noexcept {
-    if (id.empty() || id.size() > kMaxMemberIdBytes) return false;
-    return std::all_of(id.begin(), id.end(), [](char c) {
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-               c == '_' || c == '-';
-    });
+    return wire::is_valid_node_id(id);
 }
 
 std::optional<KeyTree> KeyTree::from_nodes(std::uint64_t epoch, std::vector<TreeNode> nodes) {

@@ -1,7 +1,5 @@
 #include "mcsec/control/registration/wire_format.hpp"
 
-#include "mcsec/control/idp/byte_io.hpp"
-
 namespace mcsec::control::registration {
 
 std::string_view to_string(ParseError error) noexcept {
@@ -33,25 +31,18 @@ bool has_registration_magic(std::span<const std::uint8_t> datagram) noexcept {
     return datagram.size() >= 2 && datagram[0] == kMagic0 && datagram[1] == kMagic1;
 }
 
+ParseError from_wire(wire::FrameError error) noexcept {
+    return wire::to_parse_error(error, ParseError::UnknownType);
+}
+
 ParseError peek_header(std::span<const std::uint8_t> datagram, MessageHeader& header) noexcept {
-    idp::ByteReader reader(datagram);
-    const auto magic0 = reader.u8();
-    const auto magic1 = reader.u8();
-    const auto version = reader.u8();
-    const auto type = reader.u8();
-    const auto length = reader.u16();
-    // The magic before the size: a short datagram of another protocol is "bad magic".
-    if (magic0 && *magic0 != kMagic0) return ParseError::BadMagic;
-    if (magic1 && *magic1 != kMagic1) return ParseError::BadMagic;
-    if (!length) return ParseError::Truncated;
-    if (*version != kWireVersion) return ParseError::UnsupportedVersion;
-    if (*type < static_cast<std::uint8_t>(MessageType::Register) ||
-        *type > static_cast<std::uint8_t>(MessageType::Alarm)) {
-        return ParseError::UnknownType;
+    wire::FrameHeader frame;
+    if (const auto error = wire::peek_header(datagram, kFrameFormat, frame);
+        error != wire::FrameError::Ok) {
+        return from_wire(error);
     }
-    if (*length < kHeaderBytes || *length > kMaxMessageBytes) return ParseError::BadLength;
-    header.type = static_cast<MessageType>(*type);
-    header.length = *length;
+    header.type = static_cast<MessageType>(frame.type);
+    header.length = frame.length;
     return ParseError::Ok;
 }
 

@@ -5,39 +5,43 @@
 #include <string>
 #include <type_traits>
 
-#include "mcsec/control/idp/byte_io.hpp"
 #include "mcsec/control/mike/tree_codec.hpp"
+#include "mcsec/control/wire/fields.hpp"
+#include "mcsec/control/wire/frame.hpp"
 
 namespace mcsec::control::mike {
 
 namespace {
 
-using idp::ByteReader;
-using idp::ByteWriter;
+using wire::ByteReader;
+using wire::ByteWriter;
 
-// Offset of the signed-length field in the header.
-constexpr std::size_t kLengthOffset = 4;
 constexpr std::size_t kMaxPathKeys = KeyTree::kMaxDepth + 1;
 constexpr std::uint8_t kFlagSenderLeaves = 0x01;
 constexpr std::uint8_t kFlagHasTree = 0x02;
 
-// u8 length + characters; an empty id (length 0) only where `optional` allows it.
-void write_id(ByteWriter& writer, std::string_view id) {
-    writer.u8(static_cast<std::uint8_t>(id.size()));
-    writer.text(id);
+// The shared frame (wire/frame.hpp) with MIKE's magic, version, types and datagram limit.
+constexpr wire::FrameFormat kFrameFormat{kMessageMagic0,
+                                         kMessageMagic1,
+                                         kMessageVersion,
+                                         static_cast<std::uint8_t>(MessageType::TreeState),
+                                         static_cast<std::uint8_t>(MessageType::Handover),
+                                         kMaxDatagramBytes};
+
+MessageParseError from_wire(wire::FrameError error) noexcept {
+    return wire::to_parse_error(error, MessageParseError::UnknownType);
 }
 
+// A node id; an empty one (length 0) only where `optional` allows it.
 MessageParseError read_id(ByteReader& reader, NodeId& id, bool optional) {
-    const auto length = reader.u8();
-    if (!length) return MessageParseError::Truncated;
-    if (*length == 0 && optional) {
-        id.clear();
-        return MessageParseError::Ok;
+    switch (wire::read_node_id(reader, id, optional)) {
+        case wire::FieldError::Ok:
+            return MessageParseError::Ok;
+        case wire::FieldError::Truncated:
+            return MessageParseError::Truncated;
+        default:
+            return MessageParseError::BadNodeId;
     }
-    const auto text = reader.bytes(*length);
-    if (!text) return MessageParseError::Truncated;
-    id.assign(text->begin(), text->end());
-    return is_valid_member_id(id) ? MessageParseError::Ok : MessageParseError::BadNodeId;
 }
 
 void write_tree(ByteWriter& writer, const KeyTree& tree) {
@@ -71,7 +75,7 @@ void write_body(ByteWriter& writer, const MessageBody& body) {
         [&writer](const auto& b) {
             using T = std::decay_t<decltype(b)>;
             if constexpr (std::is_same_v<T, TreeStateBody>) {
-                write_id(writer, b.sponsor);
+                wire::write_node_id(writer, b.sponsor, true);
                 write_tree(writer, b.tree);
             } else if constexpr (std::is_same_v<T, PathUpdateBody>) {
                 writer.u8(static_cast<std::uint8_t>(b.path_keys.size()));
@@ -84,8 +88,8 @@ void write_body(ByteWriter& writer, const MessageBody& body) {
                 static_assert(std::is_same_v<T, HandoverBody>);
                 writer.u8(static_cast<std::uint8_t>((b.sender_leaves ? kFlagSenderLeaves : 0) |
                                                     (b.has_tree ? kFlagHasTree : 0)));
-                write_id(writer, b.successor);
-                write_id(writer, b.has_tree ? b.sponsor : NodeId{});
+                wire::write_node_id(writer, b.successor, true);
+                wire::write_node_id(writer, b.has_tree ? b.sponsor : NodeId{}, true);
                 if (b.has_tree) write_tree(writer, b.tree);
             }
         },
@@ -221,61 +225,38 @@ std::vector<std::uint8_t> encode_message_unsigned(const Message& message,
     }
     std::vector<std::uint8_t> out;
     ByteWriter writer(out);
-    writer.u8(kMessageMagic0);
-    writer.u8(kMessageMagic1);
-    writer.u8(kMessageVersion);
-    writer.u8(static_cast<std::uint8_t>(type_of(message.body)));
-    writer.u16(0);  // signed length, patched below
+    const std::size_t start =
+        wire::begin_frame(writer, kFrameFormat, static_cast<std::uint8_t>(type_of(message.body)));
     writer.u8(static_cast<std::uint8_t>(h.group_id.size()));
     writer.bytes(h.group_id);
-    write_id(writer, h.sender);
+    wire::write_node_id(writer, h.sender);
     writer.u64(h.session);
     writer.u64(h.number);
     writer.u64(h.epoch);
     write_body(writer, message.body);
-    writer.u16(static_cast<std::uint16_t>(message.credential.size()));
-    writer.bytes(message.credential);
-    if (message.credential.size() > 0xFFFF ||
-        out.size() + 2 + signature_bytes > kMaxDatagramBytes) {
-        throw std::length_error("MIKE message does not fit one datagram");
-    }
-    writer.patch_u16(kLengthOffset, static_cast<std::uint16_t>(out.size()));
+    wire::write_credential(writer, message.credential, "MIKE message");
+    wire::finish_frame(writer, start, kFrameFormat, wire::trailer_bytes(signature_bytes),
+                       "MIKE message");
     return out;
 }
 
 std::vector<std::uint8_t> encode_message(const Message& message,
                                          const MessageAuthenticator& signer) {
     std::vector<std::uint8_t> out = encode_message_unsigned(message, signer.max_signature_size());
-    const std::vector<std::uint8_t> signature = signer.sign(out);
-    if (signature.empty() || out.size() + 2 + signature.size() > kMaxDatagramBytes) {
-        throw std::length_error("MIKE signature does not fit the datagram");
-    }
-    ByteWriter writer(out);
-    writer.u16(static_cast<std::uint16_t>(signature.size()));
-    writer.bytes(signature);
+    wire::append_signature(out, signer, kFrameFormat, "MIKE message");
     return out;
 }
 
 MessageParseError parse_message(std::span<const std::uint8_t> datagram, ParsedMessage& parsed) {
-    if (datagram.size() > kMaxDatagramBytes) return MessageParseError::Oversized;
-    if (datagram.size() < kMessageHeaderBytes) return MessageParseError::Truncated;
-    if (datagram[0] != kMessageMagic0 || datagram[1] != kMessageMagic1) {
-        return MessageParseError::BadMagic;
+    wire::SignedFrame frame;
+    if (const auto error = wire::open_signed_frame(datagram, kFrameFormat, frame);
+        error != wire::FrameError::Ok) {
+        return from_wire(error);
     }
-    if (datagram[2] != kMessageVersion) return MessageParseError::UnsupportedVersion;
-    const std::uint8_t raw_type = datagram[3];
-    if (raw_type < static_cast<std::uint8_t>(MessageType::TreeState) ||
-        raw_type > static_cast<std::uint8_t>(MessageType::Handover)) {
-        return MessageParseError::UnknownType;
-    }
-    const std::size_t length = (std::size_t{datagram[4]} << 8) | datagram[5];
-    if (length < kMessageHeaderBytes || length > datagram.size())
-        return MessageParseError::BadLength;
-
     Message& message = parsed.message;
     MessageHeader& h = message.header;
-    h.type = static_cast<MessageType>(raw_type);
-    ByteReader reader(datagram.subspan(kMessageHeaderBytes, length - kMessageHeaderBytes));
+    h.type = static_cast<MessageType>(frame.header.type);
+    ByteReader reader(frame.body);
 
     const auto group_length = reader.u8();
     if (!group_length) return MessageParseError::Truncated;
@@ -293,22 +274,13 @@ MessageParseError parse_message(std::span<const std::uint8_t> datagram, ParsedMe
     h.epoch = *epoch;
     if (h.number == 0) return MessageParseError::ZeroNumber;
     if (const auto e = read_body(reader, h, message.body); e != MessageParseError::Ok) return e;
-    const auto credential_length = reader.u16();
-    if (!credential_length) return MessageParseError::Truncated;
-    const auto credential = reader.bytes(*credential_length);
-    if (!credential) return MessageParseError::Truncated;
-    message.credential.assign(credential->begin(), credential->end());
+    if (const auto e = wire::read_credential(reader, message.credential);
+        e != wire::FrameError::Ok) {
+        return from_wire(e);
+    }
     if (reader.remaining() != 0) return MessageParseError::TrailingBytes;
-
-    ByteReader trailer(datagram.subspan(length));
-    const auto signature_length = trailer.u16();
-    if (!signature_length) return MessageParseError::Truncated;
-    if (*signature_length == 0) return MessageParseError::BadSignatureLength;
-    const auto signature = trailer.bytes(*signature_length);
-    if (!signature) return MessageParseError::Truncated;
-    if (trailer.remaining() != 0) return MessageParseError::TrailingBytes;
-    parsed.signed_bytes = datagram.first(length);
-    parsed.signature = *signature;
+    parsed.signed_bytes = frame.signed_bytes;
+    parsed.signature = frame.signature;
     return MessageParseError::Ok;
 }
 

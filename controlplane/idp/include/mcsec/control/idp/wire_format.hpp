@@ -12,14 +12,17 @@
 #include <span>
 #include <string_view>
 
+#include "mcsec/control/wire/fields.hpp"
+#include "mcsec/control/wire/frame.hpp"
+
 namespace mcsec::control::idp {
 
 inline constexpr std::uint8_t kMagic0 = 'I';
 inline constexpr std::uint8_t kMagic1 = 'D';
 // 2: hellos carry the groups the sender serves (issue 12); version 1 peers are refused.
 inline constexpr std::uint8_t kWireVersion = 2;
-// magic (2), version (1), type (1), total length (2).
-inline constexpr std::size_t kHeaderBytes = 6;
+// magic (2), version (1), type (1), total length (2): the control-plane frame (wire/frame.hpp).
+inline constexpr std::size_t kHeaderBytes = wire::kHeaderBytes;
 // Every IDP message fits one unfragmented datagram on a 1500-byte black MTU, with room left for
 // IPv6 + UDP headers and ESP/tunnel overhead on the path.
 inline constexpr std::size_t kMaxMessageBytes = 1400;
@@ -29,6 +32,13 @@ enum class MessageType : std::uint8_t {
     PrefixAnnouncement = 2,  // TLS unicast: the sender's red prefixes
     PrefixAck = 3,           // TLS unicast: "I hold your announcement of this version"
 };
+
+inline constexpr wire::FrameFormat kFrameFormat{kMagic0,
+                                                kMagic1,
+                                                kWireVersion,
+                                                static_cast<std::uint8_t>(MessageType::Hello),
+                                                static_cast<std::uint8_t>(MessageType::PrefixAck),
+                                                kMaxMessageBytes};
 
 // One row per reason a parser refuses bytes: the enumerator and its operator-facing text.
 // Every error raises the MALFORMED_PACKET alarm when it comes from the network.
@@ -62,6 +72,9 @@ inline constexpr std::size_t kParseErrorCount = 0
     ;
 
 std::string_view to_string(ParseError error) noexcept;
+// The shared frame's and fields' errors in IDP's table (an unknown type is WrongType).
+ParseError from_wire(wire::FrameError error) noexcept;
+ParseError from_wire(wire::FieldError error) noexcept;
 
 struct MessageHeader {
     MessageType type = MessageType::Hello;

@@ -24,7 +24,7 @@ namespace mcsec::control::mike {
 using NodeIndex = std::uint32_t;
 inline constexpr NodeIndex kNoNode = 0xFFFF'FFFFu;
 
-// Same rule as the configuration's instance.name: 1..32 of [A-Za-z0-9_-].
+// A node id of the wire formats (wire::is_valid_node_id): 1..32 of [A-Za-z0-9_-].
 bool is_valid_member_id(std::string_view id) noexcept;
 inline constexpr std::size_t kMaxMemberIdBytes = 32;
 

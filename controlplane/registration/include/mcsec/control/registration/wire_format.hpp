@@ -1,7 +1,8 @@
 // What every registration message shares on the wire (docs/protocol/registration.md, "Common
-// header"), and the one table of parse errors. The layout follows IDP's conventions (big-endian,
-// length-prefixed fields, a signature trailer outside the length) with its own magic "RG", so the
-// daemon tells the two protocols apart by the first two bytes of a datagram on the black socket.
+// header"), and the one table of parse errors. The frame is the control plane's shared one
+// (wire/frame.hpp: big-endian, length-prefixed fields, a signature trailer outside the length)
+// with its own magic "RG", so the daemon tells the protocols apart by a datagram's first two
+// bytes on the black socket.
 #pragma once
 
 #include <cstddef>
@@ -9,13 +10,15 @@
 #include <span>
 #include <string_view>
 
+#include "mcsec/control/wire/frame.hpp"
+
 namespace mcsec::control::registration {
 
 inline constexpr std::uint8_t kMagic0 = 'R';
 inline constexpr std::uint8_t kMagic1 = 'G';
 inline constexpr std::uint8_t kWireVersion = 1;
-// magic (2), version (1), type (1), total length (2): the same shape as IDP's header.
-inline constexpr std::size_t kHeaderBytes = 6;
+// magic (2), version (1), type (1), total length (2).
+inline constexpr std::size_t kHeaderBytes = wire::kHeaderBytes;
 // One unfragmented datagram on a 1500-byte black MTU, like every IDP message.
 inline constexpr std::size_t kMaxMessageBytes = 1400;
 
@@ -25,6 +28,13 @@ enum class MessageType : std::uint8_t {
     Ack = 3,       // TM -> member: answers a REGISTER or DELETE that asked for it
     Alarm = 4,     // either way: an error indication (seed 001, section 3.2.3)
 };
+
+inline constexpr wire::FrameFormat kFrameFormat{kMagic0,
+                                                kMagic1,
+                                                kWireVersion,
+                                                static_cast<std::uint8_t>(MessageType::Register),
+                                                static_cast<std::uint8_t>(MessageType::Alarm),
+                                                kMaxMessageBytes};
 
 // REGISTER / DELETE flags (seed 001, section 3.2.1). Every other bit must be zero.
 inline constexpr std::uint8_t kFlagRefresh = 0x01;      // renews the sender's registration
@@ -74,6 +84,8 @@ inline constexpr std::size_t kParseErrorCount = 0
     ;
 
 std::string_view to_string(ParseError error) noexcept;
+// The shared frame's errors in registration's table.
+ParseError from_wire(wire::FrameError error) noexcept;
 std::string_view to_string(MessageType type) noexcept;
 
 // True when `datagram` starts with "RG": how the daemon routes a datagram from the shared black

@@ -15,6 +15,7 @@
 #include "mcsec/control/mike/derivations.hpp"
 #include "mcsec/control/mike/key_tree.hpp"
 #include "mcsec/control/mike/x25519.hpp"
+#include "mcsec/control/wire/frame.hpp"
 
 namespace mcsec::control::mike {
 
@@ -23,8 +24,8 @@ inline constexpr std::uint8_t kMessageMagic1 = 'K';
 inline constexpr std::uint8_t kMessageVersion = 1;
 // A datagram never exceeds this (the kernel fragments what the black MTU cannot carry).
 inline constexpr std::size_t kMaxDatagramBytes = 65000;
-// magic (2), version (1), type (1), signed length (2).
-inline constexpr std::size_t kMessageHeaderBytes = 6;
+// magic (2), version (1), type (1), signed length (2): the control-plane frame (wire/frame.hpp).
+inline constexpr std::size_t kMessageHeaderBytes = wire::kHeaderBytes;
 inline constexpr std::size_t kMaxGroupIdBytes = 255;
 // The TM refuses joins beyond this, so a TREE_STATE (about 100 bytes per member) always fits a
 // datagram with a certificate and a signature.
@@ -108,12 +109,12 @@ struct ParsedMessage {
 // One row per reason the parser refuses bytes; every one raises MALFORMED_PACKET.
 #define MCSEC_MIKE_MESSAGE_PARSE_ERRORS(X)                                               \
     X(Ok, "ok")                                                                          \
-    X(Truncated, "input ends inside a field")                                            \
+    X(Truncated, "input ends inside a field or before the signed length")                \
     X(Oversized, "longer than the 65000-byte datagram limit")                            \
     X(BadMagic, "does not start with the MIKE magic \"MK\"")                             \
     X(UnsupportedVersion, "wire version other than 1")                                   \
     X(UnknownType, "unknown message type")                                               \
-    X(BadLength, "signed length smaller than the header or beyond the datagram")         \
+    X(BadLength, "signed length smaller than the header or above the datagram limit")    \
     X(BadGroupId, "group id empty")                                                      \
     X(BadNodeId, "node id that is not 1..32 of [A-Za-z0-9_-]")                           \
     X(ZeroNumber, "message number 0")                                                    \

@@ -1,6 +1,6 @@
-#include "mcsec/control/idp/node_id.hpp"
+#include "mcsec/control/wire/node_id.hpp"
 
-namespace mcsec::control::idp {
+namespace mcsec::control::wire {
 
 bool is_valid_node_id(std::string_view id) noexcept {
     if (id.empty() || id.size() > kMaxNodeIdBytes) return false;
@@ -12,4 +12,4 @@ bool is_valid_node_id(std::string_view id) noexcept {
     return true;
 }
 
-}  // namespace mcsec::control::idp
+}  // namespace mcsec::control::wire

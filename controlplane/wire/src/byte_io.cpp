@@ -1,10 +1,16 @@
-#include "mcsec/control/idp/byte_io.hpp"
+#include "mcsec/control/wire/byte_io.hpp"
 
-namespace mcsec::control::idp {
+namespace mcsec::control::wire {
 
 void ByteWriter::u16(std::uint16_t value) {
     out_.push_back(static_cast<std::uint8_t>(value >> 8));
     out_.push_back(static_cast<std::uint8_t>(value));
+}
+
+void ByteWriter::u32(std::uint32_t value) {
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        out_.push_back(static_cast<std::uint8_t>(value >> shift));
+    }
 }
 
 void ByteWriter::u64(std::uint64_t value) {
@@ -46,6 +52,14 @@ std::optional<std::uint16_t> ByteReader::u16() noexcept {
     return value;
 }
 
+std::optional<std::uint32_t> ByteReader::u32() noexcept {
+    if (!take(4)) return std::nullopt;
+    std::uint32_t value = 0;
+    for (std::size_t i = 0; i < 4; ++i) value = (value << 8) | in_[offset_ + i];
+    offset_ += 4;
+    return value;
+}
+
 std::optional<std::uint64_t> ByteReader::u64() noexcept {
     if (!take(8)) return std::nullopt;
     std::uint64_t value = 0;
@@ -61,4 +75,4 @@ std::optional<std::span<const std::uint8_t>> ByteReader::bytes(std::size_t count
     return view;
 }
 
-}  // namespace mcsec::control::idp
+}  // namespace mcsec::control::wire

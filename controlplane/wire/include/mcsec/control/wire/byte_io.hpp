@@ -1,7 +1,7 @@
-// Big-endian writing and bounds-checked reading of the IDP wire formats. The reader never reads
-// past its span: every accessor reports failure instead, and the codecs turn that into
-// ParseError::Truncated. Failure is sticky (every later read fails too), so a parser may read a
-// run of fixed fields and check only the last one.
+// Big-endian writing and bounds-checked reading of the control-plane wire formats (IDP, MIKE,
+// registration). The reader never reads past its span: every accessor reports failure instead,
+// and the codecs turn that into their Truncated parse error. Failure is sticky (every later read
+// fails too), so a parser may read a run of fixed fields and check only the last one.
 #pragma once
 
 #include <cstddef>
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-namespace mcsec::control::idp {
+namespace mcsec::control::wire {
 
 class ByteWriter {
   public:
@@ -19,6 +19,7 @@ class ByteWriter {
 
     void u8(std::uint8_t value) { out_.push_back(value); }
     void u16(std::uint16_t value);
+    void u32(std::uint32_t value);
     void u64(std::uint64_t value);
     void bytes(std::span<const std::uint8_t> value);
     void text(std::string_view value);
@@ -37,6 +38,7 @@ class ByteReader {
 
     std::optional<std::uint8_t> u8() noexcept;
     std::optional<std::uint16_t> u16() noexcept;
+    std::optional<std::uint32_t> u32() noexcept;
     std::optional<std::uint64_t> u64() noexcept;
     // A view of the next `count` bytes, or nullopt when fewer remain.
     std::optional<std::span<const std::uint8_t>> bytes(std::size_t count) noexcept;
@@ -52,4 +54,4 @@ class ByteReader {
     bool failed_ = false;
 };
 
-}  // namespace mcsec::control::idp
+}  // namespace mcsec::control::wire

@@ -1,10 +1,11 @@
-// The node-id rule of the wire formats, checked on every id a parser reads.
+// The node-id rule of every control-plane wire format, checked on every id a parser reads and
+// on every id a message is built with.
 #pragma once
 
 #include <cstddef>
 #include <string_view>
 
-namespace mcsec::control::idp {
+namespace mcsec::control::wire {
 
 inline constexpr std::size_t kMaxNodeIdBytes = 32;
 
@@ -12,4 +13,4 @@ inline constexpr std::size_t kMaxNodeIdBytes = 32;
 // 1..32 characters of [A-Za-z0-9_-].
 bool is_valid_node_id(std::string_view id) noexcept;
 
-}  // namespace mcsec::control::idp
+}  // namespace mcsec::control::wire
