@@ -27,74 +27,32 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from black_bridge import BlackBridge, Checks, run  # noqa: E402
 import controld_swarm_test as swarm  # noqa: E402  (its controld config and key-line readers)
 
-PREFIX = "mcsec-fl"
-BRIDGE_NS = f"{PREFIX}-br"
-ATTACKER_NS = f"{PREFIX}-attacker"
+NET = BlackBridge("mcsec-fl")
+ATTACKER_NS = f"{NET.prefix}-attacker"
 N = 10
 HELLO_S = 0.2  # swarm.controld_config's hello_interval_ms
 ATTACKER_SOURCES = [f"198.18.0.{200 + k}" for k in range(16)]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 LEAVE_LINE = re.compile(r"peer (\S+) LEAVE .* t=([0-9.]+)")
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def run(cmd, check_rc=True):
-    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
-    if check_rc and r.returncode != 0:
-        raise RuntimeError(f"{cmd}: {r.stderr.strip()}")
-    return r
+check = Checks()
 
 
 def ns(i):
-    return f"{PREFIX}{i}"
+    return NET.ns(i)
 
 
 def address(i):
     return f"198.18.0.{i}"
 
 
-def teardown(procs=()):
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-    for line in run("ip netns list", check_rc=False).stdout.splitlines():
-        name = line.split()[0] if line.split() else ""
-        if name.startswith(PREFIX):
-            run(f"ip netns del {name}", check_rc=False)
-
-
-def add_port(name, port, addresses):
-    run(f"ip netns add {name}")
-    run(f"ip link add black0 netns {name} type veth peer name {port} netns {BRIDGE_NS}")
-    run(f"ip -n {BRIDGE_NS} link set {port} master br0 up")
-    run(f"ip -n {name} link set lo up")
-    run(f"ip -n {name} link set black0 up")
-    for a in addresses:
-        run(f"ip -n {name} addr add {a}/24 dev black0")
-    run(f"ip -n {name} route add 224.0.0.0/4 dev black0")
-
-
 def setup(work):
-    run(f"ip netns add {BRIDGE_NS}")
-    run(f"ip -n {BRIDGE_NS} link add br0 type bridge mcast_snooping 0")
-    run(f"ip -n {BRIDGE_NS} link set br0 up")
+    NET.create()
     for i in range(1, N + 1):
-        add_port(ns(i), f"p{i}", [address(i)])
-    add_port(ATTACKER_NS, "pa", ATTACKER_SOURCES)
+        NET.add_port(ns(i), f"p{i}", [address(i)])
+    NET.add_port(ATTACKER_NS, "pa", ATTACKER_SOURCES)
     tool = os.path.join(ROOT, "tools", "mcsec-pki")
     pki = os.path.join(work, "pki")
     run(f"{tool} ca {pki}")
@@ -162,7 +120,7 @@ def main():
     if os.geteuid() != 0 or run("ip netns list", check_rc=False).returncode != 0:
         print("skipped: needs root and network namespaces")
         return 77
-    teardown()
+    NET.teardown()
     procs = []
     work = tempfile.mkdtemp(prefix="mcsec-flood-")
     try:
@@ -249,13 +207,12 @@ def main():
         check(r.returncode == 0 and again is not None,
               f"a rekey after the flood converges ({again and round(again, 2)} s)")
     finally:
-        teardown(procs)
+        NET.teardown(procs, grace_s=5)
         if os.environ.get("MCSEC_KEEP_WORK"):
             print(f"     kept {work}")
         else:
             subprocess.run(["rm", "-rf", work])
-    print("PASS" if not failures else f"FAILED: {len(failures)} checks")
-    return 0 if not failures else 1
+    return check.verdict()
 
 
 if __name__ == "__main__":

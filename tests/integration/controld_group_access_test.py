@@ -35,8 +35,9 @@ import sys
 import tempfile
 import time
 
-PREFIX = "mcsec-ga"
-BRIDGE_NS = f"{PREFIX}-br"
+from black_bridge import BlackBridge, Checks, run
+
+NET = BlackBridge("mcsec-ga")
 DISCOVERY = ("239.192.0.1", 7400)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KEY_LINE = re.compile(r"group (\S+) epoch (\d+) key kcv ([0-9a-f]+) members (\d+)")
@@ -49,24 +50,11 @@ ACCESS = {
 GROUPS_OF = {1: [], 2: [G1], 3: [G1, G2], 4: [G1, G2, G3], 5: [G2, G3]}
 EXPECTED_TM = {G1: "ga2", G2: "ga3", G3: "ga5"}
 BLUE = (3, 4, 5)
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def run(cmd, check_rc=True):
-    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
-    if check_rc and r.returncode != 0:
-        raise RuntimeError(f"{cmd}: {r.stderr.strip()}")
-    return r
+check = Checks()
 
 
 def ns(i):
-    return f"{PREFIX}{i}"
+    return NET.ns(i)
 
 
 def address(i):
@@ -107,31 +95,6 @@ hello_interval_ms = 200
 [keying]
 mode = "mike"
 """
-
-
-def teardown(procs=()):
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    for line in run("ip netns list", check_rc=False).stdout.splitlines():
-        name = line.split()[0] if line.split() else ""
-        if name.startswith(PREFIX):
-            run(f"ip netns del {name}", check_rc=False)
-
-
-def setup(boxes):
-    run(f"ip netns add {BRIDGE_NS}")
-    run(f"ip -n {BRIDGE_NS} link add br0 type bridge mcast_snooping 0")
-    run(f"ip -n {BRIDGE_NS} link set br0 up")
-    for i in boxes:
-        run(f"ip netns add {ns(i)}")
-        run(f"ip link add black0 netns {ns(i)} type veth peer name p{i} netns {BRIDGE_NS}")
-        run(f"ip -n {BRIDGE_NS} link set p{i} master br0 up")
-        run(f"ip -n {ns(i)} link set lo up")
-        run(f"ip -n {ns(i)} link set black0 up")
-        run(f"ip -n {ns(i)} addr add {address(i)}/24 dev black0")
-        run(f"ip -n {ns(i)} route add 224.0.0.0/4 dev black0")
 
 
 def start(build, work, i, text):
@@ -207,11 +170,13 @@ def main():
     if os.geteuid() != 0 or run("ip netns list", check_rc=False).returncode != 0:
         print("skipped: needs root and network namespaces")
         return 77
-    teardown()
+    NET.teardown()
     procs = []
     work = tempfile.mkdtemp(prefix="mcsec-group-access-")
     try:
-        setup(range(1, 8))
+        NET.create()
+        for i in range(1, 8):
+            NET.add_port(ns(i), f"p{i}", [address(i)])
         pki = os.path.join(work, "pki")
         tool = os.path.join(ROOT, "tools", "mcsec-pki")
         run(f"{tool} ca {pki}")
@@ -315,10 +280,9 @@ def main():
               "receive-only ga4 holds G3's key and is not its TM")
         check(all(p.poll() is None for p in procs), "every mcsec-controld still runs")
     finally:
-        teardown(procs)
+        NET.teardown(procs)
         subprocess.run(["rm", "-rf", work])
-    print("PASS" if not failures else f"FAILED: {len(failures)} checks")
-    return 0 if not failures else 1
+    return check.verdict()
 
 
 if __name__ == "__main__":

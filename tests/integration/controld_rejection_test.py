@@ -37,29 +37,16 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from black_bridge import BlackBridge, Checks, run  # noqa: E402
 import controld_swarm_test as swarm  # noqa: E402  (its controld config)
 
-PREFIX = "mcsec-rj"
-BRIDGE_NS = f"{PREFIX}-br"
+NET = BlackBridge("mcsec-rj")
 GROUP = "239.1.1.1"  # as in swarm.controld_config
 DISCOVERY = ("239.192.0.1", 7400)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KEY_LINE = re.compile(r"group (\S+) epoch (\d+) key kcv ([0-9a-f]+) members (\d+)")
 REGISTERED_LINE = re.compile(r"registration member_joined group \S+ peer rj2")
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def run(cmd, check_rc=True):
-    r = subprocess.run(cmd, shell=True, capture_output=True, text=True)
-    if check_rc and r.returncode != 0:
-        raise RuntimeError(f"{cmd}: {r.stderr.strip()}")
-    return r
+check = Checks()
 
 
 def address(i):
@@ -154,32 +141,7 @@ def tls_attack(kind, cert, key):
 # ---- the test ----
 
 def ns(i):
-    return f"{PREFIX}{i}"
-
-
-def teardown(procs=()):
-    for p in procs:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    for line in run("ip netns list", check_rc=False).stdout.splitlines():
-        name = line.split()[0] if line.split() else ""
-        if name.startswith(PREFIX):
-            run(f"ip netns del {name}", check_rc=False)
-
-
-def setup():
-    run(f"ip netns add {BRIDGE_NS}")
-    run(f"ip -n {BRIDGE_NS} link add br0 type bridge mcast_snooping 0")
-    run(f"ip -n {BRIDGE_NS} link set br0 up")
-    for i in (1, 2, 3):
-        run(f"ip netns add {ns(i)}")
-        run(f"ip link add black0 netns {ns(i)} type veth peer name p{i} netns {BRIDGE_NS}")
-        run(f"ip -n {BRIDGE_NS} link set p{i} master br0 up")
-        run(f"ip -n {ns(i)} link set lo up")
-        run(f"ip -n {ns(i)} link set black0 up")
-        run(f"ip -n {ns(i)} addr add {address(i)}/24 dev black0")
-        run(f"ip -n {ns(i)} route add 224.0.0.0/4 dev black0")
+    return NET.ns(i)
 
 
 def make_pki(work):
@@ -332,11 +294,13 @@ def main():
     if os.geteuid() != 0 or run("ip netns list", check_rc=False).returncode != 0:
         print("skipped: needs root and network namespaces")
         return 77
-    teardown()
+    NET.teardown()
     procs = []
     work = tempfile.mkdtemp(prefix="mcsec-rejection-")
     try:
-        setup()
+        NET.create()
+        for i in (1, 2, 3):
+            NET.add_port(ns(i), f"p{i}", [address(i)])
         pki, foreign, expired = make_pki(work)
 
         def identity(where, name):
@@ -536,10 +500,9 @@ def main():
             check(rc == 1 and "identity" in text and want.lower() in text.lower(),
                   f"start-up refused with {name}: rc {rc}: {text[-200:]}")
     finally:
-        teardown(procs)
+        NET.teardown(procs)
         subprocess.run(["rm", "-rf", work])
-    print("PASS" if not failures else f"FAILED: {len(failures)} checks")
-    return 0 if not failures else 1
+    return check.verdict()
 
 
 if __name__ == "__main__":

@@ -14,3 +14,17 @@ target_compile_definitions(identity_test PRIVATE
     MCSEC_PKI_TOOL="${PROJECT_SOURCE_DIR}/tools/mcsec-pki")
 # The "identity." prefix lets `ctest -R identity` select exactly these tests.
 gtest_discover_tests(identity_test TEST_PREFIX "identity." DISCOVERY_TIMEOUT 30)
+
+if(MCSEC_FUZZ)
+    # The certificate attributes a group access list matches (ou:, dns:), from peers' DER.
+    add_executable(fuzz_certificate_attributes
+                   ${CMAKE_CURRENT_LIST_DIR}/../fuzz/fuzz_certificate_attributes.cpp)
+    target_link_libraries(fuzz_certificate_attributes PRIVATE mcsec_control_identity
+                                                              mcsec_warnings)
+    target_link_options(fuzz_certificate_attributes PRIVATE -fsanitize=fuzzer)
+    add_dependencies(fuzz_targets fuzz_certificate_attributes)
+    # Replays the seed corpus (and every crash reproducer added to it) without mutating.
+    add_test(NAME fuzz.certificate_attributes_corpus
+             COMMAND fuzz_certificate_attributes -runs=0
+                     ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/certificate_attributes)
+endif()
