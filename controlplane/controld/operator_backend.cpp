@@ -123,6 +123,7 @@ Json DaemonOperatorBackend::groups() {
              {"policy", g.group->policy},
              {"state", g.keyed_at ? "keyed" : "no_key"},
              {"role", k.is_tm() ? "tm" : "member"},
+             {"phase", std::string(mike::to_string(k.phase()))},
              {"tm", k.tm().empty() ? Json(nullptr) : Json(k.tm())},
              {"epoch", k.epoch() ? Json(k.epoch()) : Json(nullptr)},
              {"members", k.members()},
@@ -198,7 +199,11 @@ Json DaemonOperatorBackend::counters() {
                                               {"epochs_completed", mc.epochs_completed},
                                               {"rekeys_started", mc.rekeys_started},
                                               {"joins_denied", mc.joins_denied},
-                                              {"joins_refused", mc.joins_refused}};
+                                              {"joins_refused", mc.joins_refused},
+                                              {"sponsor_timeouts", mc.sponsor_timeouts},
+                                              {"key_failures", mc.key_failures},
+                                              {"phase_changes", mc.phase_changes},
+                                              {"unlisted_transitions", mc.unlisted_transitions}};
     }
     Json registration = Json::object();
     if (const RegistrationService* service = daemon_.registration()) {

@@ -6,4 +6,7 @@ target_sources(mcsec_control_mike PRIVATE
     ${CMAKE_CURRENT_LIST_DIR}/src/protocol/replay_window.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/protocol/spi.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/protocol/sender_id.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/src/protocol/group_keying.cpp)
+    ${CMAKE_CURRENT_LIST_DIR}/src/protocol/phase.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/protocol/group_keying.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/protocol/member_role.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/protocol/tm_role.cpp)

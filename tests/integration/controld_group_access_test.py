@@ -195,6 +195,10 @@ def main():
             check(all(v["tm"] == tm for v in views.values()) and views[int(tm[2:])]["role"] == "tm",
                   f"group {group} is keyed by its own TM {tm}: "
                   f"{ {f'ga{i}': v['tm'] for i, v in views.items()} }")
+            phases = {f"ga{i}": v["phase"] for i, v in views.items()}
+            check(all(p == "keyed" for box, p in phases.items() if box != tm) and
+                  phases[tm] in ("tm_stable", "tm_awaiting_acks"),
+                  f"group {group}: its TM in a TM phase, every other member keyed ({phases})")
         with open(os.path.join(work, "ga4.log")) as f:
             ga4_log = f.read()
         check(f"group {G3}: receive-only here" in ga4_log,
@@ -278,6 +282,11 @@ def main():
               f"G2's key is shared by ga3, ga4, ga5 only ({sorted(members)})")
         check(group_view(build, work, 4, G3)["role"] != "tm" and latest(work, 4, G3),
               "receive-only ga4 holds G3's key and is not its TM")
+        unlisted = {f"ga{i}": sum(m["unlisted_transitions"]
+                                   for m in show(build, work, i, "control-counters")["mike"].values())
+                    for i in range(1, 6)}
+        check(not any(unlisted.values()),
+              f"every MIKE phase change on every box is in mike.md's transition table ({unlisted})")
         check(all(p.poll() is None for p in procs), "every mcsec-controld still runs")
     finally:
         NET.teardown(procs)

@@ -73,8 +73,8 @@ TEST_F(ApiMcsecctl, ShowPeersIsATable) {
 TEST_F(ApiMcsecctl, ShowGroupsAndAlarms) {
     const auto groups = mcsecctl("show groups");
     EXPECT_EQ(groups.status, 0) << groups.output;
-    EXPECT_NE(groups.output.find("239.1.1.1  -       keyed  tm    site-a  7      2        "
-                                 "0x00001234  60.0s"),
+    EXPECT_NE(groups.output.find("239.1.1.1  -       keyed  tm    tm_stable  site-a  7      2    "
+                                 "    0x00001234  60.0s"),
               std::string::npos)
         << groups.output;
     const auto alarms = mcsecctl("show alarms");

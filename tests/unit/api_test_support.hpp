@@ -64,6 +64,7 @@ class FakeBackend final : public OperatorBackend {
                              {"policy", "default"},
                              {"state", "keyed"},
                              {"role", "tm"},
+                             {"phase", "tm_stable"},
                              {"tm", "site-a"},
                              {"epoch", 7},
                              {"members", {"site-a", "site-b"}},

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "idp_test_authenticator.hpp"
 #include "mcsec/control/idp/hello_sender.hpp"
 #include "mcsec/control/idp/peer_table.hpp"
@@ -55,6 +57,12 @@ class SimGroup {
     using Net = SimNet;
 
     explicit SimGroup(Net net = Net{}, unsigned seed = 1) : net_(net), rng_(seed) {}
+    // Every scenario checks the engines' phase changes against the transition table.
+    ~SimGroup() {
+        for (const auto& [id, node] : nodes_) expect_listed_transitions(id, node);
+    }
+    SimGroup(const SimGroup&) = delete;
+    SimGroup& operator=(const SimGroup&) = delete;
 
     // Discovery by IDP itself instead of the test, with hello interval `hello` for IDP and the
     // engines, glued as in Daemon: hellos and MIKE messages share the network, IDP events feed
@@ -90,6 +98,7 @@ class SimGroup {
 
     SimNode& add(const std::string& id, std::uint64_t startup) {
         SimNode& node = nodes_[id];
+        expect_listed_transitions(id, node);  // the run it replaces
         node.auth = std::make_unique<idp::test::TestAuthenticator>(id);
         node.startup = startup;
         node.up = true;
@@ -234,6 +243,12 @@ class SimGroup {
     std::set<std::string>& mute() { return mute_; }
 
   private:
+    static void expect_listed_transitions(const std::string& id, const SimNode& node) {
+        if (!node.engine) return;
+        EXPECT_EQ(node.engine->counters().unlisted_transitions, 0u)
+            << id << ": a phase change the transition table (phase.hpp) does not list";
+    }
+
     // The daemon's run_due() for discovery: a hello when due, expiries.
     void run_idp(const std::string& id, SimNode& node) {
         if (auto hello = node.hello->poll(now_)) route(id, std::move(*hello));

@@ -5,6 +5,7 @@ add_executable(mike_protocol_test
     ${CMAKE_CURRENT_LIST_DIR}/mike_protocol_group_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/mike_protocol_rejection_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/mike_protocol_access_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/mike_protocol_phase_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/auth_verdicts_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/idp_test_authenticator.cpp)
 target_link_libraries(mike_protocol_test PRIVATE mcsec_control_mike GTest::gtest_main mcsec_warnings)

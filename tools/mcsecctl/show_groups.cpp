@@ -7,15 +7,11 @@ namespace mcsec::ctl {
 
 int show_groups(const Args& args) {
     static constexpr Column kColumns[] = {
-        {"group", "group"},
-        {"source", "source"},
-        {"state", "state"},
-        {"role", "role"},
-        {"tm", "tm"},
-        {"epoch", "epoch"},
-        {"members", "members", render_count},
-        {"spi", "spi", render_hex32},
-        {"last rekey", "rekeyed_ms_ago", render_ms},
+        {"group", "group"},           {"source", "source"},
+        {"state", "state"},           {"role", "role"},
+        {"phase", "phase"},           {"tm", "tm"},
+        {"epoch", "epoch"},           {"members", "members", render_count},
+        {"spi", "spi", render_hex32}, {"last rekey", "rekeyed_ms_ago", render_ms},
     };
     return show_list(args, control::api::Command::Groups, kColumns, "no protected groups");
 }

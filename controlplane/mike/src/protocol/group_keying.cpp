@@ -1,5 +1,6 @@
-// The MIKE protocol engine: election, the TM's transaction loop, the member's join, sponsor and
-// acknowledgement duties, and retransmission (docs/protocol/mike.md, "State machines").
+// The MIKE engine's common part: election, the checks every received datagram passes before a
+// role sees it, HANDOVER, retransmission timers, shutdown and the phase (docs/protocol/mike.md).
+// The roles' duties are in member_role.cpp and tm_role.cpp.
 #include "mcsec/control/mike/protocol/group_keying.hpp"
 
 #include <algorithm>
@@ -12,20 +13,17 @@ namespace {
 // Keeps a TREE_STATE's idle re-announcement to nodes outside the tree sparse: they are usually
 // joining (and then ask for it, JOIN_REQUEST) or not in this group.
 constexpr int kOutsiderAnnounceIntervals = 4;
-// Members spread their ACKs over the first 1/kAckSpreadIntervals of an interval (ack_delay()).
-constexpr int kAckSpreadIntervals = 4;
-
 MikeVerdict verdict_for(AuthResult result) {
     return auth_verdict<MikeVerdict>(result);
 }
 
-std::optional<X25519PublicKey> leaf_key_of(const KeyTree& tree, const NodeId& member) {
+}  // namespace
+
+std::optional<X25519PublicKey> GroupKeying::leaf_key_of(const KeyTree& tree, const NodeId& member) {
     const auto leaf = tree.find_leaf(member);
     if (!leaf) return std::nullopt;
     return tree.nodes()[*leaf].blinded_key;
 }
-
-}  // namespace
 
 Result<GroupKeying> GroupKeying::create(Params params, const MessageAuthenticator& auth,
                                         TimePoint now) {
@@ -44,6 +42,7 @@ Result<GroupKeying> GroupKeying::create(Params params, const MessageAuthenticato
     if (!member) return member.error();
     GroupKeying engine(std::move(params), auth, std::move(member).value(), now);
     engine.elect(now);
+    engine.settle_phase();
     return engine;
 }
 
@@ -109,6 +108,7 @@ void GroupKeying::elect(TimePoint now) {
     state_retx_.reset();
     acked_.clear();
     if (tm_ == params_.self) tm_since_ = now;
+    settle_phase();  // a new TM is a phase change of its own (Founding, Joining, Electing)
 }
 
 std::vector<std::uint8_t> GroupKeying::sign(const MessageBody& body, std::uint64_t epoch) {
@@ -158,10 +158,40 @@ void GroupKeying::on_membership(const idp::IdpEvent& event, TimePoint now) {
     elect(now);
     evaluate_member(now);
     step_tm(now);
+    settle_phase();
+}
+
+MikePhase GroupKeying::current_phase() const {
+    if (retired_self_) return MikePhase::Retired;
+    if (tm_.empty()) return MikePhase::Electing;
+    if (tm_ == params_.self) {
+        if (!tm_ready_ || !held_) return MikePhase::Founding;
+        const KeyTree& tree = held_->tree;
+        if (!tree.empty() && !tree.complete()) return MikePhase::TmAwaitingSponsor;
+        return all_acked() ? MikePhase::TmStable : MikePhase::TmAwaitingAcks;
+    }
+    if (join_retx_ || !held_ || held_->from != tm_) return MikePhase::Joining;
+    if (held_->tree.complete()) return MikePhase::Keyed;
+    return held_->sponsor == params_.self ? MikePhase::Sponsoring : MikePhase::AwaitingKey;
+}
+
+void GroupKeying::settle_phase() {
+    const MikePhase next = current_phase();
+    if (next == phase_) return;
+    if (find_transition(phase_, next) == nullptr) ++counters_.unlisted_transitions;
+    ++counters_.phase_changes;
+    phase_ = next;
 }
 
 MikeVerdict GroupKeying::on_datagram(std::span<const std::uint8_t> datagram, TimePoint now,
                                      WallTime wall) {
+    const MikeVerdict verdict = receive(datagram, now, wall);
+    settle_phase();
+    return verdict;
+}
+
+MikeVerdict GroupKeying::receive(std::span<const std::uint8_t> datagram, TimePoint now,
+                                 WallTime wall) {
     const auto count = [this](MikeVerdict verdict) {
         ++counters_.received[static_cast<std::size_t>(verdict)];
         return verdict;
@@ -233,99 +263,6 @@ MikeVerdict GroupKeying::on_datagram(std::span<const std::uint8_t> datagram, Tim
     return count(verdict);
 }
 
-MikeVerdict GroupKeying::on_tree_state(const MessageHeader& header, TreeStateBody& body,
-                                       std::span<const std::uint8_t> datagram, TimePoint now) {
-    if (header.sender != tm_ || is_tm()) return MikeVerdict::NotFromTm;
-    // A compromised or misconfigured TM must not quietly add outsiders: every member checks
-    // the tree against its own copy of the access list before it derives a key from it.
-    if (const MikeVerdict members = check_tree_members(body.tree);
-        members != MikeVerdict::Accepted) {
-        return members;
-    }
-    if (handover_retx_ && handover_to_ == header.sender) handover_retx_.reset();
-    if (held_ && held_->from == header.sender) {
-        const std::uint64_t held_epoch = held_->tree.epoch();
-        if (header.epoch < held_epoch) return MikeVerdict::StaleEpoch;
-        // The same epoch counts only as its completion; a TM never sends two states of one
-        // epoch otherwise.
-        if (header.epoch == held_epoch && (held_->tree.complete() || !body.tree.complete())) {
-            return MikeVerdict::Ignored;
-        }
-    }
-    // The first state from a newly elected TM is taken whatever its epoch: the TM numbers its
-    // next operation above every epoch it has seen, and ACKs tell it about newer ones.
-    held_ = HeldState{std::move(body.tree), std::move(body.sponsor), header.sender};
-    held_datagram_.assign(datagram.begin(), datagram.end());
-    held_evaluated_ = false;
-    // Requests from nodes now in the tree have been served; a later TM must not replay them.
-    for (const NodeId& member : held_->tree.members()) join_requests_.erase(member);
-    evaluate_member(now);
-    return MikeVerdict::Accepted;
-}
-
-MikeVerdict GroupKeying::on_path_update(const MessageHeader& header, PathUpdateBody& body,
-                                        TimePoint now) {
-    if (!is_tm() || !tm_ready_ || !held_) {
-        // Kept, like join requests, for a TM elected before the sponsor's next copy; the copies
-        // are identical, so that TM would refuse them as replays.
-        path_updates_[header.sender] = PathUpdate{header.sender, header.epoch, body.path_keys};
-        return MikeVerdict::Ignored;
-    }
-    KeyTree& tree = held_->tree;
-    if (header.epoch < tree.epoch()) return MikeVerdict::StaleEpoch;
-    if (tree.complete() || header.sender != held_->sponsor || header.epoch != tree.epoch()) {
-        return MikeVerdict::Ignored;
-    }
-    KeyTree updated = tree;
-    const PathUpdate update{header.sender, header.epoch, std::move(body.path_keys)};
-    if (updated.apply_path_update(update) != MikeError::Ok || !updated.complete()) {
-        return MikeVerdict::Ignored;
-    }
-    tree = std::move(updated);
-    held_->sponsor.clear();
-    // Spread the completed epoch before starting the next operation, so members get its key
-    // even while further changes queue up.
-    publish_state(now);
-    if (run_operations(now)) publish_state(now);
-    return MikeVerdict::Accepted;
-}
-
-MikeVerdict GroupKeying::on_join_request(const MessageHeader& header, const JoinRequestBody& body) {
-    if (held_) {
-        const auto leaf_key = leaf_key_of(held_->tree, header.sender);
-        if (leaf_key && *leaf_key == body.leaf_key) {
-            // Served already, yet it asks again: it has not got the state that serves it. A
-            // joiner refuses our messages until its discovery has heard our hello, which may
-            // come after them; it asks again when it learns who the TM is. Re-send now rather
-            // than at the next retransmission, an interval later, but only once per requester
-            // and published state, so requests cannot make us multicast more than that.
-            if (is_tm() && resent_for_.insert(header.sender).second) reannounce_ = true;
-            return MikeVerdict::Ignored;
-        }
-    }
-    // Every node records requests, so a TM elected later serves those already made.
-    join_requests_[header.sender] = JoinRequest{body.leaf_key, header.epoch};
-    return MikeVerdict::Accepted;
-}
-
-MikeVerdict GroupKeying::on_ack(const MessageHeader& header, const AckBody& body) {
-    if (!is_tm() || !tm_ready_ || !held_) return MikeVerdict::Ignored;
-    const KeyTree& tree = held_->tree;
-    if (!tree.find_leaf(header.sender)) return MikeVerdict::Ignored;
-    if (header.epoch < tree.epoch()) return MikeVerdict::StaleEpoch;
-    if (header.epoch == tree.epoch() && tree.complete() && body.tree_hash == state_hash_) {
-        acked_.insert(header.sender);
-        return MikeVerdict::Accepted;
-    }
-    if (header.epoch > tree.epoch() || tree.complete()) {
-        // The member holds a newer or different epoch (state of an earlier TM this one never
-        // saw): rekey above it so everyone converges on one key.
-        rekey_wanted_ = true;
-        return MikeVerdict::Accepted;
-    }
-    return MikeVerdict::Ignored;
-}
-
 MikeVerdict GroupKeying::on_handover(const MessageHeader& header, HandoverBody& body,
                                      TimePoint now) {
     // A HANDOVER that carries the group's state passes the TM role: only the TM may (the one
@@ -351,327 +288,6 @@ MikeVerdict GroupKeying::on_handover(const MessageHeader& header, HandoverBody& 
     evaluate_member(now);
     return MikeVerdict::Accepted;
 }
-
-// ---- member side ----
-
-void GroupKeying::evaluate_member(TimePoint now) {
-    if (is_tm() || tm_.empty() || retired_self_) return;
-    const bool from_tm = held_ && held_->from == tm_;
-    if (!from_tm) {
-        want_join(now);  // a new TM whose state we have not heard yet, or none at all
-        return;
-    }
-    const KeyTree& tree = held_->tree;
-    const std::uint64_t epoch = tree.epoch();
-    if (path_retx_ && (epoch > path_epoch_ || (epoch == path_epoch_ && tree.complete()))) {
-        path_retx_.reset();
-    }
-    const auto leaf_key = leaf_key_of(tree, params_.self);
-    const bool sponsor_duty = !tree.complete() && held_->sponsor == params_.self;
-    if (!leaf_key || (*leaf_key != member_.leaf_public_key() && !sponsor_duty &&
-                      !(sponsored_epoch_ == epoch && sponsored_for_ == tm_))) {
-        // Not in the TM's tree, or with a leaf that is not ours (an earlier run, an abandoned
-        // sponsorship): (re)join.
-        want_join(now);
-        return;
-    }
-    join_retx_.reset();
-    if (!tree.complete()) {
-        if (sponsor_duty && !(sponsored_epoch_ == epoch && sponsored_for_ == tm_)) {
-            KeyTree copy = tree;
-            Result<PathUpdate> update = member_.sponsor(copy);
-            sponsored_epoch_ = epoch;
-            sponsored_for_ = tm_;
-            if (update) {
-                path_retx_ =
-                    Retransmission{sign(PathUpdateBody{update.value().path_keys}, epoch), now};
-                path_epoch_ = epoch;
-            }
-        }
-        return;
-    }
-    if (held_evaluated_) return;
-    held_evaluated_ = true;
-    if (!derive_key(tree)) {
-        // Our leaf is in the tree but the keys above it do not match: start over with a fresh
-        // leaf secret, which the TM sees as a rejoin.
-        ++counters_.key_failures;
-        if (Result<TreeMember> fresh = TreeMember::create(params_.self); fresh) {
-            member_ = std::move(fresh).value();
-        }
-        want_join(now);
-        return;
-    }
-    // Acknowledge what we hold: this epoch, or a newer one we got from an earlier TM, which
-    // makes the TM rekey above it.
-    ack_bytes_ = sign(AckBody{key_hash_}, key_epoch_);
-    ack_tm_ = tm_;
-    ack_due_ = now + ack_delay();
-}
-
-// ACKs only stop the TM's retransmission, due an interval after it published; but on the
-// shared multicast channel every member receives every member's ACK, N^2 datagrams that all
-// arrive just as the members derive the key (at 50 members on two cores they delayed the last
-// members' keys by tens of milliseconds). Each member sends its ACK at its own fixed offset
-// within the first quarter interval, so the burst is spread and comes after the keys.
-Duration GroupKeying::ack_delay() const noexcept {
-    std::uint32_t hash = 2166136261u;  // FNV-1a of the node id: fixed per node, spread over ids
-    for (const char c : params_.self) hash = (hash ^ static_cast<std::uint8_t>(c)) * 16777619u;
-    constexpr std::uint32_t kSlots = 1024;
-    return interval() / kAckSpreadIntervals * static_cast<int>(hash % kSlots) / kSlots;
-}
-
-void GroupKeying::want_join(TimePoint now) {
-    // A request is retransmitted as an identical copy, which the TM takes only once. A TM state
-    // newer than the request that still lacks us means the TM served it and then dropped us (a
-    // sponsor timeout) or never got it before a new TM took over: ask again under a new number.
-    // So does a change of TM: a joiner's discovery learns the peers one hello at a time, so it
-    // often asks while it follows a node that is not the TM, and the TM's answer to that
-    // request arrives before the TM's hello and is refused (unknown sender). The new request
-    // makes the TM re-send its state at once (on_join_request) instead of an interval later.
-    const std::uint64_t seen = held_ && held_->from == tm_ ? held_->tree.epoch() : 0;
-    if (join_retx_ && join_key_ == member_.leaf_public_key() && seen <= join_seen_epoch_ &&
-        join_tm_ == tm_) {
-        return;
-    }
-    join_seen_epoch_ = seen;
-    join_tm_ = tm_;
-    join_key_ = member_.leaf_public_key();
-    join_retx_ = Retransmission{sign(JoinRequestBody{join_key_}, max_epoch_seen_), now};
-}
-
-// Derives the key of a complete tree this node is in. A new (epoch, tree) at or above the last
-// one becomes an EpochKey; an older one is only checked (the ACK then names the newer epoch).
-bool GroupKeying::derive_key(const KeyTree& tree) {
-    Result<GroupKey> key = member_.group_key(tree, params_.group_id, params_.transform);
-    if (!key) return false;
-    Result<TreeHash> hash = mike::tree_hash(tree);
-    if (!hash) return false;
-    const std::uint64_t epoch = tree.epoch();
-    if (epoch < key_epoch_ || (epoch == key_epoch_ && hash.value() == key_hash_)) return true;
-    Result<std::uint32_t> spi = derive_spi(params_.group_id, epoch, hash.value());
-    if (!spi) return false;
-    EpochKey out;
-    out.group_id = params_.group_id;
-    out.epoch = epoch;
-    out.transform = params_.transform;
-    out.key_and_salt = std::move(key.value().key_and_salt);
-    out.spi = spi.value();
-    out.members = tree.members();
-    out.tree_hash = hash.value();
-    key_epoch_ = epoch;
-    key_hash_ = hash.value();
-    key_members_ = out.members;
-    new_keys_.push_back(std::move(out));
-    ++counters_.epochs_completed;
-    return true;
-}
-
-std::optional<EpochKey> GroupKeying::take_new_key() {
-    if (new_keys_.empty()) return std::nullopt;
-    EpochKey key = std::move(new_keys_.front());
-    new_keys_.pop_front();
-    return key;
-}
-
-// ---- TM side ----
-
-void GroupKeying::step_tm(TimePoint now) {
-    if (!is_tm()) return;
-    bool adopted = false;
-    if (!tm_ready_) {
-        if (!adopt_state(now)) return;
-        adopted = true;
-    }
-    if (run_operations(now) || adopted) publish_state(now);
-}
-
-// A new TM continues from the state handed to it, else from the newest state it holds from the
-// previous TM; a node with neither waits found_delay for a HANDOVER before founding the group.
-bool GroupKeying::adopt_state(TimePoint now) {
-    if (handover_) {
-        held_ = std::move(*handover_);
-        handover_.reset();
-    } else if (!held_) {
-        if (now < tm_since_ + params_.found_delay) return false;
-        held_ = HeldState{};
-    }
-    held_->from = params_.self;
-    held_datagram_.clear();
-    tm_ready_ = true;
-    acked_.clear();
-    pending_since_ = now;  // an adopted incomplete tree gives its sponsor a full timeout
-    return true;
-}
-
-// Runs membership operations until one waits for another member's PATH_UPDATE or nothing is
-// left; operations this node sponsors itself complete at once. True if the tree changed.
-bool GroupKeying::run_operations(TimePoint now) {
-    bool changed = false;
-    for (std::size_t guard = 0; guard < 4 * kMaxGroupMembers; ++guard) {
-        KeyTree& tree = held_->tree;
-        std::optional<Result<TreeChange>> change;
-        if (!tree.empty() && !tree.complete()) {
-            const NodeId sponsor = held_->sponsor;
-            if (sponsor == params_.self) {
-                if (!member_.sponsor(tree)) break;
-                held_->sponsor.clear();
-                continue;
-            }
-            if (const auto kept = path_updates_.find(sponsor); kept != path_updates_.end()) {
-                KeyTree updated = tree;
-                const bool fits =
-                    updated.apply_path_update(kept->second) == MikeError::Ok && updated.complete();
-                path_updates_.erase(kept);
-                if (fits) {
-                    tree = std::move(updated);
-                    held_->sponsor.clear();
-                    changed = true;
-                    continue;
-                }
-            }
-            const bool usable = is_live(sponsor);
-            if (usable && now < pending_since_ + params_.sponsor_timeout) break;  // wait
-            if (usable) ++counters_.sponsor_timeouts;
-            // A dead or silent sponsor is removed; it rejoins if it is alive. Every key still
-            // missing lies on the new sponsor's path, so the tree stays consistent.
-            if (max_epoch_seen_ > tree.epoch()) {
-                std::vector<TreeNode> nodes(tree.nodes().begin(), tree.nodes().end());
-                if (auto floored = KeyTree::from_nodes(max_epoch_seen_, std::move(nodes))) {
-                    tree = std::move(*floored);
-                }
-            }
-            change = tree.leave(sponsor);
-        } else {
-            change = next_operation(now);
-            if (!change) break;
-        }
-        if (!change->ok()) break;
-        changed = true;
-        ++counters_.rekeys_started;
-        note_epoch(tree.epoch());
-        const NodeId sponsor = change->value().sponsor;
-        held_->sponsor.clear();
-        if (sponsor.empty()) continue;
-        if (sponsor == params_.self) {
-            if (!member_.sponsor(tree)) {
-                held_->sponsor = sponsor;
-                break;
-            }
-            continue;
-        }
-        held_->sponsor = sponsor;
-        pending_since_ = now;
-        if (is_live(sponsor)) break;  // a dead sponsor is removed in the next round
-    }
-    return changed;
-}
-
-// The next membership operation, in this order: remove a member that is down or retired;
-// remove a member that asks to rejoin with a new leaf (it is joined next); put this node in the
-// tree or refresh its leaf; join a requester. Each is numbered above every epoch seen.
-std::optional<Result<TreeChange>> GroupKeying::next_operation(TimePoint now) {
-    KeyTree& tree = held_->tree;
-    const auto floor_epoch = [this, &tree] {
-        if (max_epoch_seen_ <= tree.epoch()) return;
-        std::vector<TreeNode> nodes(tree.nodes().begin(), tree.nodes().end());
-        if (auto floored = KeyTree::from_nodes(max_epoch_seen_, std::move(nodes))) {
-            tree = std::move(*floored);
-        }
-    };
-    // A node that just started (a newcomer that took over as TM) has not heard every live
-    // peer's hello yet: discovery answers a join with the TM's hello at once, the others' come
-    // on their grid, up to an interval later. Removing the members it has not heard of would
-    // make them all rejoin; it waits found_delay after its start first. A member discovery
-    // reported and then lost, or that announced its shutdown, goes at once.
-    const bool settled = now >= started_ + params_.found_delay;
-    for (const NodeId& member : tree.members()) {
-        if (member == params_.self || (is_live(member) && access::is_member(role_of(member)))) {
-            continue;
-        }
-        if (!settled && !heard_.contains(member) && !retired_.contains(member)) {
-            unheard_until_ = started_ + params_.found_delay;
-            continue;
-        }
-        floor_epoch();
-        return tree.leave(member);
-    }
-    for (auto it = join_requests_.begin(); it != join_requests_.end();) {
-        const auto leaf_key = leaf_key_of(tree, it->first);
-        if (leaf_key && *leaf_key == it->second.leaf_key) {
-            it = join_requests_.erase(it);
-            continue;
-        }
-        if (leaf_key && is_live(it->first)) {
-            floor_epoch();
-            return tree.leave(it->first);
-        }
-        ++it;
-    }
-    const auto own_key = leaf_key_of(tree, params_.self);
-    if (!own_key) {
-        floor_epoch();
-        return tree.join(params_.self, member_.leaf_public_key());
-    }
-    if (*own_key != member_.leaf_public_key() || rekey_wanted_) {
-        rekey_wanted_ = false;
-        floor_epoch();
-        return tree.refresh(params_.self);
-    }
-    for (auto it = join_requests_.begin(); it != join_requests_.end();) {
-        if (!is_live(it->first)) {
-            ++it;
-            continue;
-        }
-        if (!access::is_member(role_of(it->first))) {
-            // Discovery hands keying only members; this catches a request kept from before.
-            ++counters_.joins_denied;
-            it = join_requests_.erase(it);
-            continue;
-        }
-        if (tree.member_count() >= kMaxGroupMembers) {
-            ++counters_.joins_refused;
-            it = join_requests_.erase(it);
-            continue;
-        }
-        const NodeId joiner = it->first;
-        const JoinRequest request = it->second;
-        join_requests_.erase(it);
-        // The joiner may hold a newer epoch from an earlier TM: it becomes a tree member now,
-        // and the new tree is numbered above its epoch (within the bound on_datagram checked).
-        note_epoch(request.epoch);
-        floor_epoch();
-        return tree.join(joiner, request.leaf_key);
-    }
-    return std::nullopt;
-}
-
-void GroupKeying::publish_state(TimePoint now) {
-    const KeyTree& tree = held_->tree;
-    note_epoch(tree.epoch());
-    TreeStateBody body;
-    body.sponsor = tree.complete() ? NodeId{} : held_->sponsor;
-    body.tree = tree;
-    std::vector<std::uint8_t> bytes = sign(body, tree.epoch());
-    outbox_.push_back(bytes);
-    state_retx_ = Retransmission{std::move(bytes), now + interval()};
-    acked_.clear();
-    resent_for_.clear();
-    reannounce_ = false;  // everyone gets this one
-    if (tree.complete() && !tree.empty()) {
-        if (Result<TreeHash> hash = mike::tree_hash(tree); hash) state_hash_ = hash.value();
-        if (!derive_key(tree)) ++counters_.key_failures;
-    }
-}
-
-bool GroupKeying::all_acked() const {
-    for (const NodeId& member : held_->tree.members()) {
-        if (member != params_.self && !acked_.contains(member)) return false;
-    }
-    return true;
-}
-
-// ---- timers and output ----
 
 std::vector<std::vector<std::uint8_t>> GroupKeying::poll(TimePoint now) {
     if (retired_self_) return {};
@@ -712,6 +328,7 @@ std::vector<std::vector<std::uint8_t>> GroupKeying::poll(TimePoint now) {
             now + (unacked || !outsider ? interval() : interval() * kOutsiderAnnounceIntervals);
     }
     counters_.sent += outbox_.size();
+    settle_phase();
     return std::exchange(outbox_, {});
 }
 
@@ -762,14 +379,8 @@ std::vector<std::vector<std::uint8_t>> GroupKeying::shutdown(TimePoint now) {
     // replays. If all are lost, discovery's LEAVE after 4H has the same effect, only later.
     std::vector<std::vector<std::uint8_t>> out(3, bytes);
     counters_.sent += out.size();
+    settle_phase();
     return out;
-}
-
-bool GroupKeying::request_rekey(TimePoint now) {
-    if (!is_tm() || !tm_ready_) return false;
-    rekey_wanted_ = true;
-    step_tm(now);
-    return true;
 }
 
 }  // namespace mcsec::control::mike

@@ -9,6 +9,10 @@
 // tree, performs the membership operations one at a time and spreads the tree. JOIN and RESTORE
 // are executed by the (re)joining node (JOIN_REQUEST), LEAVE only by the TM, a leaving TM hands
 // its state over first (HANDOVER), a crashed TM is replaced by the next election.
+//
+// Files: group_keying.cpp (election, the common receive checks, timers, shutdown, the phase),
+// member_role.cpp (the member's duties), tm_role.cpp (the TM's). phase() names where the node
+// stands; each change is checked against phase.hpp's transition table.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +33,7 @@
 #include "mcsec/control/mike/mike_error.hpp"
 #include "mcsec/control/mike/protocol/epoch_key.hpp"
 #include "mcsec/control/mike/protocol/messages.hpp"
+#include "mcsec/control/mike/protocol/phase.hpp"
 #include "mcsec/control/mike/protocol/replay_window.hpp"
 #include "mcsec/control/mike/protocol/verdict.hpp"
 #include "mcsec/control/mike/tree_member.hpp"
@@ -100,6 +105,8 @@ class GroupKeying {
     const std::vector<NodeId>& members() const noexcept { return key_members_; }
     const MikeCounters& counters() const noexcept { return counters_; }
     const NodeId& self() const noexcept { return params_.self; }
+    // Where this node stands, as of the end of the last call (phase.hpp).
+    MikePhase phase() const noexcept { return phase_; }
 
   private:
     // A datagram that is sent again, unchanged, every H until its purpose is met.
@@ -116,7 +123,12 @@ class GroupKeying {
 
     GroupKeying(Params params, const MessageAuthenticator& auth, TreeMember member, TimePoint now);
 
+    static std::optional<X25519PublicKey> leaf_key_of(const KeyTree& tree, const NodeId& member);
     Duration interval() const noexcept { return params_.hello_interval; }
+    // The phase the engine's state amounts to, and recording it at the end of every public
+    // call (a change the transition table does not list is counted).
+    MikePhase current_phase() const;
+    void settle_phase();
     bool is_live(const NodeId& node) const;
     access::Role role_of(const NodeId& node) const;
     // The TM by election among the live senders; with `without_self`, as if this node were not
@@ -131,6 +143,7 @@ class GroupKeying {
     void note_epoch(std::uint64_t epoch) noexcept;
 
     // Receiving, after the common checks.
+    MikeVerdict receive(std::span<const std::uint8_t> datagram, TimePoint now, WallTime wall);
     MikeVerdict on_tree_state(const MessageHeader& header, TreeStateBody& body,
                               std::span<const std::uint8_t> datagram, TimePoint now);
     MikeVerdict on_path_update(const MessageHeader& header, PathUpdateBody& body, TimePoint now);
@@ -157,6 +170,7 @@ class GroupKeying {
     TreeMember member_;
     TimePoint started_;
     MikeCounters counters_;
+    MikePhase phase_ = MikePhase::Electing;
 
     std::map<NodeId, std::uint64_t> live_;  // peers discovery reports up -> startup timestamp
     std::set<NodeId> retired_;              // peers that announced their shutdown

@@ -77,6 +77,9 @@ struct MikeCounters {
     std::uint64_t joins_refused = 0;     // TM only: the group already had kMaxGroupMembers
     std::uint64_t joins_denied = 0;      // TM only: requester not a member by the access list
     std::uint64_t key_failures = 0;      // complete states this member could not derive a key from
+    std::uint64_t phase_changes = 0;     // GroupKeying::phase() changes
+    // Phase changes phase.hpp's transition table does not list: an engine bug, never expected.
+    std::uint64_t unlisted_transitions = 0;
 
     std::uint64_t count(MikeVerdict verdict) const noexcept {
         return received[static_cast<std::size_t>(verdict)];
