@@ -40,6 +40,8 @@ from labkit import (BUILD, CTL, DIR, LAB, capture_start, capture_stop, check, co
 KEY_LINE = re.compile(r"group (\S+) epoch (\d+) key kcv ([0-9a-f]+) members (\d+)")
 GROUP = "239.1.1.1"
 GROUP_V6 = "ff1e::1:1"
+PRIVATE = "239.1.1.2"  # mcsec-lab's group of sites 1 and 2 only (members = ["lab1", "lab2"])
+PRIVATE_SITES = (1, 2)
 KEY_PROBE = os.path.join(BUILD, "tests", "mcsec-key-probe")
 
 
@@ -53,12 +55,12 @@ def latest_key(site, group=GROUP):
     return (int(found[-1][2]), found[-1][3], int(found[-1][4])) if found else None
 
 
-def wait_agreement(sites, members, after_epoch=0, timeout=20.0):
+def wait_agreement(sites, members, after_epoch=0, timeout=20.0, group=GROUP):
     """Waits until every site in `sites` holds the same key of `members` members, newer than
     `after_epoch`; returns (epoch, kcv, seconds) or None."""
     t0 = time.time()
     while time.time() - t0 < timeout:
-        keys = {latest_key(s) for s in sites}
+        keys = {latest_key(s, group) for s in sites}
         if len(keys) == 1:
             key = next(iter(keys))
             if key and key[2] == members and key[0] > after_epoch:
@@ -72,11 +74,11 @@ def lab(*args):
     check(r.returncode == 0, f"mcsec-lab {' '.join(args)} {r.stderr[-400:]}")
 
 
-def deliver(sender, receivers, absent=(), count=100, tag="mike"):
+def deliver(sender, receivers, absent=(), count=100, tag="mike", group=GROUP):
     """`count` packets from `sender`: byte-identical at `receivers`, none at `absent`."""
-    rx = {s: start_recv(s, GROUP, 8, expect=count) for s in receivers}
-    rx.update({s: start_recv(s, GROUP, 4) for s in absent})
-    send(sender, GROUP, count, tag=tag)
+    rx = {s: start_recv(s, group, 8, expect=count) for s in receivers}
+    rx.update({s: start_recv(s, group, 4) for s in absent})
+    send(sender, group, count, tag=tag)
     results = {s: finish_recv(p) for s, p in rx.items()}
     for s in receivers:
         check(results[s]["received"] == count and
@@ -156,11 +158,11 @@ def join_latency_ms(newcomer, joined):
     return round((max(keyed) - min(found)) * 1000, 1)
 
 
-def probe_site3(pcap):
+def probe_site3(pcap, site=3):
     """For each ESP packet of the capture: how many of the keys site 3's region holds
     authenticate it (mcsec-key-probe tries each key whatever the packet's SPI)."""
     packets = esp_packets(pcap)
-    r = subprocess.run([KEY_PROBE, "--instance", "lab3"], capture_output=True, text=True,
+    r = subprocess.run([KEY_PROBE, "--instance", f"lab{site}"], capture_output=True, text=True,
                        input="".join(p.hex() + "\n" for p in packets))
     if r.returncode != 0:
         return packets, None
@@ -183,6 +185,32 @@ def check_old_keys_fail(held_cap, left_cap):
           f"its leave ({after and sum(1 for n in after if n)} opened)")
 
 
+def check_private_group():
+    """Group access with dataplanes: PRIVATE is keyed by sites 1 and 2 alone (its access list
+    admits only them; site 3 does not protect it), its traffic reaches site 2 only, and on the
+    black capture site 2's keys open every packet, site 3's none (whatever the SPI)."""
+    agreed = wait_agreement(PRIVATE_SITES, 2, group=PRIVATE)
+    check(agreed is not None, f"{PRIVATE} keyed by its two members only "
+          f"(epoch {agreed and agreed[0]}; site 3: {latest_key(3, PRIVATE)})")
+    if agreed is None:
+        return
+    time.sleep(1.0)  # activation delay
+    pcap = f"{DIR}/black-private-group.pcap"
+    cap = capture_start(pcap)
+    deliver(1, (2,), absent=(3,), tag="private", group=PRIVATE)
+    capture_stop(cap)
+    packets, member = probe_site3(pcap, site=2)
+    check(member and len(member) == len(packets) >= 100 and all(member),
+          f"key probe: site 2's keys open all {len(packets)} ESP packets of {PRIVATE} "
+          f"({member and sum(1 for n in member if n)} opened)")
+    packets, outsider = probe_site3(pcap, site=3)
+    check(outsider is not None and len(outsider) == len(packets) >= 100 and not any(outsider),
+          f"key probe: none of site 3's keys opens any of the {len(packets)} ESP packets of "
+          f"{PRIVATE}, a group it is not a member of ({outsider and sum(1 for n in outsider if n)}"
+          f" opened)")
+
+
+
 def main():
     preflight()
     r = run(f"{LAB} up --sites 4 --controld-sites 3 --keying mike --identity x509 --dir {DIR}")
@@ -202,6 +230,7 @@ def main():
         check(after["drops"]["unknown_spi"] - before["drops"]["unknown_spi"] >= 100,
               "site 4, a box without keying, decrypts nothing (its dataplane: unknown_spi)")
         check_sender_ids()
+        check_private_group()
 
         # The operator API: what mcsecctl shows, and a rekey started by the operator.
         peers = json.loads(run(f"{CTL} --instance lab1 show peers --json").stdout or "[]")
