@@ -68,7 +68,7 @@ class AdmissionTest : public ::testing::Test {
     }
 
     void make_up(const NodeId& node, config::IpAddress address) {
-        peers_[node] = idp::Peer{node, idp::PeerState::Up, address, 7, 1, kT0};
+        peers_[node] = idp::Peer{node, idp::PeerState::Up, address, 7, 1, kT0, {}, {}};
     }
 
     std::map<NodeId, idp::Peer, std::less<>> peers_;

@@ -1,0 +1,118 @@
+// The LKH key server of one group (RFC 2627; docs/protocol/lkh.md "Key server"): run by the
+// group's designated sender, it holds every key of the tree, admits receivers to free leaves
+// and turns admissions and removals into push messages. Pure state: no clock, no socket; the
+// caller decides when a batch window ends (flush) and signs and sends what it returns.
+//
+// An admission or a removal marks the keys on the leaf's path as to be replaced. flush() then
+// replaces every marked key that still has receivers below it, deepest first, and wraps each
+// new key under the current key of every occupied child: a removal costs d*h - 1 wraps in a
+// full tree of degree d and height h, a batch of removals less than the sum of theirs since
+// shared ancestors are replaced once (Li, Yang, Gouda, Lam: batch rekeying). The TEK goes
+// under the new root key. A removal requires a new TEK (the removed receiver knows the old).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "mcsec/control/lkh/rekey_content.hpp"
+#include "mcsec/control/lkh/tree_shape.hpp"
+#include "mcsec/control/lkh/wiped_buffer.hpp"
+
+namespace mcsec::control::lkh {
+
+struct Tek {
+    std::uint64_t epoch = 0;
+    std::uint32_t spi = 0;
+    std::span<const std::uint8_t> key_and_salt;  // 20 or 36 bytes
+};
+
+struct Admission {
+    NodeIndex leaf = 0;
+    WipedBuffer individual_key;  // kKekBytes: goes to the receiver over the registration channel
+};
+
+enum class FlushError : std::uint8_t {
+    Ok,
+    NothingPending,
+    NeedsNewTek,  // a receiver was removed: the TEK must change (a newer epoch)
+    BadTek,       // size other than 20 or 36 bytes, or an older epoch than the current one
+    CryptoFailed,
+};
+
+class KeyServer {
+  public:
+    static std::optional<KeyServer> create(TreeShape shape, std::vector<std::uint8_t> group_id);
+
+    const TreeShape& shape() const noexcept { return shape_; }
+    std::size_t receivers() const noexcept { return receivers_; }
+    std::uint64_t last_message_id() const noexcept { return message_id_; }
+    bool pending() const noexcept { return !dirty_list_.empty(); }
+    bool removal_pending() const noexcept { return removal_pending_; }
+    bool is_occupied(NodeIndex leaf) const noexcept;
+
+    // A new receiver on the free leaf with the smallest index; nullopt when the tree is full.
+    std::optional<Admission> admit();
+    // False if `leaf` holds no receiver.
+    bool remove(NodeIndex leaf);
+
+    // The Rekey message(s) for everything marked since the last flush; `tek` is the group's
+    // current data key (a newer one after a removal). Each message takes the next message id;
+    // more than one only when the keys exceed max_keys_per_message() (a big batch, or the
+    // first flush of a full tree): deepest keys first, the root key and the TEK in the last.
+    FlushError flush(const Tek& tek, std::vector<PushContent>& out);
+    // State message(s): every key replaced after message `since` (0: every key), wrapped under
+    // the children's current keys, and the TEK: whoever held the tree's keys as of `since` and
+    // missed what came after catches up from them alone.
+    FlushError state_since(std::uint64_t since, std::vector<PushContent>& out);
+
+    // Wrapped keys per message: 1,400 by default (63,000 bytes of keys, room left for a
+    // certificate in the 65,000-byte datagram); a narrowband link may ask for fewer (26 keep a
+    // message within one 1,400-byte IP packet).
+    std::size_t max_keys_per_message() const noexcept { return max_keys_; }
+    void set_max_keys_per_message(std::size_t keys) noexcept {
+        max_keys_ = std::clamp<std::size_t>(keys, 8, 1400);
+    }
+
+    // The receiver-side view of `leaf`'s keys (its path, root first), for tests and for a
+    // registration answer that hands the path over at once.
+    std::vector<std::span<const std::uint8_t>> path_keys(NodeIndex leaf) const;
+
+  private:
+    KeyServer(TreeShape shape, std::vector<std::uint8_t> group_id);
+    std::span<std::uint8_t> key_of(NodeIndex node) noexcept {
+        return keys_.slice(std::size_t{node} * kKekBytes, kKekBytes);
+    }
+    std::span<const std::uint8_t> key_of(NodeIndex node) const noexcept {
+        return keys_.slice(std::size_t{node} * kKekBytes, kKekBytes);
+    }
+    void mark_path(NodeIndex leaf);
+    PushContent begin(PushKind kind);
+    // Wraps `node`'s key under its occupied children's keys into the last message of `out`,
+    // starting a new message (the next id) when it would not fit; returns the id used.
+    std::optional<std::uint64_t> wrap_children(NodeIndex node, PushKind kind,
+                                               std::vector<PushContent>& out);
+    FlushError finish(std::uint64_t previous_root_version, std::vector<PushContent>& out) const;
+
+    TreeShape shape_;
+    std::vector<std::uint8_t> group_id_;
+    WipedBuffer keys_;                     // node_count x kKekBytes; leaves: individual keys
+    std::vector<std::uint64_t> versions_;  // message id that last replaced each key
+    std::vector<std::uint32_t> occupied_;  // receivers in each node's subtree
+    std::vector<bool> dirty_;
+    std::vector<NodeIndex> dirty_list_;
+    std::vector<NodeIndex> free_leaves_;  // a stack, smallest index on top
+    std::size_t receivers_ = 0;
+    std::uint64_t message_id_ = 0;
+    std::size_t max_keys_ = 1400;
+    std::uint64_t root_version_ = 0;
+    WipedBuffer tek_key_;  // the current TEK (key || salt), empty before the first flush
+    std::uint64_t tek_epoch_ = 0;
+    std::uint32_t tek_spi_ = 0;
+    bool removal_pending_ = false;
+};
+
+}  // namespace mcsec::control::lkh

@@ -1,0 +1,11 @@
+# LKH key distribution to receive-only members (RFC 2627; docs/protocol/lkh.md): the key
+# server's tree, a receiver's keys, AES key wrap and the push messages (pure library: no
+# sockets, no clock). Included from controlplane/CMakeLists.txt.
+add_library(mcsec_control_lkh STATIC
+    ${CMAKE_CURRENT_LIST_DIR}/src/key_wrap.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/key_server.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/receiver_keys.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/push_message.cpp)
+target_include_directories(mcsec_control_lkh PUBLIC ${CMAKE_CURRENT_LIST_DIR}/include)
+target_link_libraries(mcsec_control_lkh PUBLIC mcsec_control_common mcsec_control_wire
+                                        OpenSSL::Crypto PRIVATE mcsec_warnings)

@@ -1,0 +1,202 @@
+// The LKH key server: admissions, removals, batched rekeys and catch-up state messages.
+#include "mcsec/control/lkh/key_server.hpp"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <functional>
+
+namespace mcsec::control::lkh {
+
+std::optional<KeyServer> KeyServer::create(TreeShape shape, std::vector<std::uint8_t> group_id) {
+    if (group_id.empty() || group_id.size() > 255) return std::nullopt;
+    return KeyServer(shape, std::move(group_id));
+}
+
+KeyServer::KeyServer(TreeShape shape, std::vector<std::uint8_t> group_id)
+    : shape_(shape),
+      group_id_(std::move(group_id)),
+      keys_(shape.node_count() * kKekBytes),
+      versions_(shape.node_count(), 0),
+      occupied_(shape.node_count(), 0),
+      dirty_(shape.node_count(), false) {
+    free_leaves_.reserve(shape.leaf_count());
+    for (std::size_t id = shape.leaf_count(); id > 0; --id) free_leaves_.push_back(shape.leaf(id - 1));
+}
+
+bool KeyServer::is_occupied(NodeIndex leaf) const noexcept {
+    return shape_.is_leaf(leaf) && occupied_[leaf] != 0;
+}
+
+void KeyServer::mark_path(NodeIndex leaf) {
+    NodeIndex node = leaf;
+    while (node != 0) {
+        node = shape_.parent(node);
+        if (!dirty_[node]) {
+            dirty_[node] = true;
+            dirty_list_.push_back(node);
+        }
+    }
+}
+
+std::optional<Admission> KeyServer::admit() {
+    if (free_leaves_.empty()) return std::nullopt;
+    Admission admission;
+    admission.leaf = free_leaves_.back();
+    admission.individual_key = WipedBuffer(kKekBytes);
+    if (RAND_bytes(admission.individual_key.writable().data(), static_cast<int>(kKekBytes)) != 1) {
+        return std::nullopt;
+    }
+    free_leaves_.pop_back();
+    std::ranges::copy(admission.individual_key.view(), key_of(admission.leaf).begin());
+    versions_[admission.leaf] = message_id_ + 1;
+    for (NodeIndex node = admission.leaf;; node = shape_.parent(node)) {
+        ++occupied_[node];
+        if (node == 0) break;
+    }
+    ++receivers_;
+    // Backward secrecy for the tree: the newcomer gets fresh path keys, never ones that
+    // protected earlier messages.
+    mark_path(admission.leaf);
+    return admission;
+}
+
+bool KeyServer::remove(NodeIndex leaf) {
+    if (!is_occupied(leaf)) return false;
+    for (NodeIndex node = leaf;; node = shape_.parent(node)) {
+        --occupied_[node];
+        if (node == 0) break;
+    }
+    std::ranges::fill(key_of(leaf), 0);
+    versions_[leaf] = 0;
+    // Pushed in reverse so the smallest free index is admitted next.
+    free_leaves_.insert(std::ranges::upper_bound(free_leaves_, leaf, std::greater<>{}), leaf);
+    --receivers_;
+    removal_pending_ = true;
+    mark_path(leaf);
+    return true;
+}
+
+PushContent KeyServer::begin(PushKind kind) {
+    PushContent out;
+    out.kind = kind;
+    out.group_id = group_id_;
+    out.message_id = ++message_id_;
+    out.degree = static_cast<std::uint8_t>(shape_.degree());
+    out.height = static_cast<std::uint8_t>(shape_.height());
+    return out;
+}
+
+std::optional<std::uint64_t> KeyServer::wrap_children(NodeIndex node, PushKind kind,
+                                                      std::vector<PushContent>& out) {
+    std::size_t wraps = 0;
+    for (unsigned slot = 0; slot < shape_.degree(); ++slot) {
+        wraps += occupied_[shape_.child(node, slot)] != 0 ? 1 : 0;
+    }
+    if (out.empty() || out.back().keys.size() + wraps > max_keys_) out.push_back(begin(kind));
+    PushContent& message = out.back();
+    for (unsigned slot = 0; slot < shape_.degree(); ++slot) {
+        const NodeIndex child = shape_.child(node, slot);
+        if (occupied_[child] == 0) continue;
+        auto wrapped = wrap_key(key_of(child), key_of(node));
+        if (!wrapped || wrapped->size() != kWrappedKekBytes) return std::nullopt;
+        WrappedKey entry;
+        entry.node = node;
+        entry.slot = static_cast<std::uint8_t>(slot);
+        std::ranges::copy(*wrapped, entry.wrapped.begin());
+        message.keys.push_back(entry);
+    }
+    return message.message_id;
+}
+
+// Every message but the last names the root version before it (the root key comes last, so a
+// receiver that took them all holds that one until then); the last carries the TEK under the
+// root key.
+FlushError KeyServer::finish(std::uint64_t previous_root_version,
+                             std::vector<PushContent>& out) const {
+    for (PushContent& message : out) message.root_version = previous_root_version;
+    PushContent& last = out.back();
+    last.root_version = root_version_;
+    if (occupied_[0] == 0 || tek_key_.empty()) return FlushError::Ok;  // nobody to tell
+    auto wrapped = wrap_key_padded(key_of(0), tek_key_.view());
+    if (!wrapped) return FlushError::CryptoFailed;
+    last.tek = WrappedTek{tek_epoch_, tek_spi_, std::move(*wrapped)};
+    return FlushError::Ok;
+}
+
+FlushError KeyServer::flush(const Tek& tek, std::vector<PushContent>& out) {
+    const bool same_tek = tek_key_.size() == tek.key_and_salt.size() &&
+                          std::ranges::equal(tek_key_.view(), tek.key_and_salt);
+    if (tek.key_and_salt.size() != 20 && tek.key_and_salt.size() != kMaxTekBytes) {
+        return FlushError::BadTek;
+    }
+    if (tek.epoch < tek_epoch_ || (tek.epoch == tek_epoch_ && !tek_key_.empty() && !same_tek)) {
+        return FlushError::BadTek;
+    }
+    if (removal_pending_ && (tek.epoch == tek_epoch_ || same_tek)) return FlushError::NeedsNewTek;
+    const bool new_tek = tek_key_.empty() || tek.epoch > tek_epoch_;
+    if (dirty_list_.empty() && !new_tek) return FlushError::NothingPending;
+
+    std::vector<PushContent> messages;
+    const std::uint64_t previous_root_version = root_version_;
+    std::ranges::sort(dirty_list_, std::greater<>{});  // deepest first: children before parents
+    for (const NodeIndex node : dirty_list_) {
+        dirty_[node] = false;
+        if (occupied_[node] == 0) {
+            std::ranges::fill(key_of(node), 0);  // nobody below: the key is not needed
+            versions_[node] = 0;
+            continue;
+        }
+        if (RAND_bytes(key_of(node).data(), static_cast<int>(kKekBytes)) != 1) {
+            return FlushError::CryptoFailed;
+        }
+        const auto id = wrap_children(node, PushKind::Rekey, messages);
+        if (!id) return FlushError::CryptoFailed;
+        versions_[node] = *id;
+        if (node == 0) root_version_ = *id;
+    }
+    dirty_list_.clear();
+    removal_pending_ = false;
+    if (messages.empty()) messages.push_back(begin(PushKind::Rekey));  // a new TEK only
+    if (new_tek) {
+        WipedBuffer key(tek.key_and_salt.size());
+        std::ranges::copy(tek.key_and_salt, key.writable().begin());
+        tek_key_ = std::move(key);
+        tek_epoch_ = tek.epoch;
+        tek_spi_ = tek.spi;
+    }
+    if (const FlushError error = finish(previous_root_version, messages); error != FlushError::Ok) {
+        return error;
+    }
+    out = std::move(messages);
+    return FlushError::Ok;
+}
+
+FlushError KeyServer::state_since(std::uint64_t since, std::vector<PushContent>& out) {
+    if (tek_key_.empty()) return FlushError::NothingPending;
+    std::vector<PushContent> messages;
+    for (std::size_t i = shape_.first_leaf(); i > 0; --i) {
+        const auto node = static_cast<NodeIndex>(i - 1);
+        if (occupied_[node] == 0 || versions_[node] <= since) continue;
+        if (!wrap_children(node, PushKind::State, messages)) return FlushError::CryptoFailed;
+    }
+    if (messages.empty()) messages.push_back(begin(PushKind::State));
+    // Keys are not replaced here: every message names the current root version.
+    if (const FlushError error = finish(root_version_, messages); error != FlushError::Ok) {
+        return error;
+    }
+    out = std::move(messages);
+    return FlushError::Ok;
+}
+
+std::vector<std::span<const std::uint8_t>> KeyServer::path_keys(NodeIndex leaf) const {
+    std::vector<std::span<const std::uint8_t>> out;
+    if (!is_occupied(leaf)) return out;
+    for (NodeIndex node = shape_.parent(leaf);; node = shape_.parent(node)) {
+        out.insert(out.begin(), key_of(node));
+        if (node == 0) break;
+    }
+    return out;
+}
+
+}  // namespace mcsec::control::lkh
