@@ -3,6 +3,7 @@
 # sockets, no clock). Included from controlplane/CMakeLists.txt.
 add_library(mcsec_control_lkh STATIC
     ${CMAKE_CURRENT_LIST_DIR}/src/key_wrap.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/seed_chain.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/key_server.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/receiver_keys.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/push_message.cpp)

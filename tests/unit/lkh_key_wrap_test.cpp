@@ -19,8 +19,8 @@ std::vector<std::uint8_t> hex(const std::string& text) {
 }
 
 TEST(LkhKeyWrap, Rfc3394Vector128BitKekAnd128BitKey) {
-    const auto wrapped = wrap_key(hex("000102030405060708090A0B0C0D0E0F"),
-                                  hex("00112233445566778899AABBCCDDEEFF"));
+    const auto wrapped =
+        wrap_key(hex("000102030405060708090A0B0C0D0E0F"), hex("00112233445566778899AABBCCDDEEFF"));
     ASSERT_TRUE(wrapped);
     EXPECT_EQ(*wrapped, hex("1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5"));
 }
@@ -45,7 +45,8 @@ TEST(LkhKeyWrap, Rfc5649VectorsWithPadding) {
     EXPECT_EQ(wrap_key_padded(kek, twenty),
               hex("138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a"));
     EXPECT_EQ(wrap_key_padded(kek, seven), hex("afbeb0f07dfbf5419200f2ccb50bb24f"));
-    EXPECT_EQ(unwrap_key_padded(kek, hex("138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a")),
+    EXPECT_EQ(unwrap_key_padded(
+                  kek, hex("138bdeaa9b8fa7fc61f97742e72248ee5ae6ae5360d1ae6a5f54f373fa543b6a")),
               twenty);
     EXPECT_EQ(padded_wrap_size(20), 32u);
     EXPECT_EQ(padded_wrap_size(36), 48u);

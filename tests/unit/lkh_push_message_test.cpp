@@ -41,8 +41,8 @@ TEST(LkhPushMessage, RoundTripsAndVerifiesUnderTheSendersSignature) {
     EXPECT_EQ(parsed.content.root_version, f.push.root_version);
     ASSERT_TRUE(parsed.content.tek);
     EXPECT_EQ(parsed.content.tek->wrapped, f.push.tek->wrapped);
-    EXPECT_EQ(sender.verify(parsed.sender, parsed.credential, parsed.signed_bytes,
-                            parsed.signature, kNow),
+    EXPECT_EQ(sender.verify(parsed.sender, parsed.credential, parsed.signed_bytes, parsed.signature,
+                            kNow),
               AuthResult::Ok);
     // A receiver gets the TEK from the parsed message.
     auto receiver = *ReceiverKeys::create(kGroup, f.server.shape(), f.admitted[3].leaf,
@@ -50,10 +50,12 @@ TEST(LkhPushMessage, RoundTripsAndVerifiesUnderTheSendersSignature) {
     EXPECT_EQ(receiver.apply(parsed.content), ApplyResult::Updated);
     ASSERT_TRUE(receiver.tek());
     EXPECT_EQ(receiver.tek()->spi, 0x1234u);
-    // Forty-five bytes per wrapped key, 48 for the TEK: the size the docs' table uses.
-    EXPECT_EQ(bytes.size(), 6 + 1 + kGroup.size() + 1 + 6 + 8 + 1 + 1 + 8 + 2 +
-                                f.push.keys.size() * 45 + 1 + 8 + 4 + 1 + 48 + 2 +
-                                sender.credential().size() + 2 + TestAuthenticator::kSignatureBytes);
+    // 45 bytes per wrapped seed, 5 per chained one, 48 for the TEK: the sizes lkh.md gives.
+    std::size_t entries = 0;
+    for (const WrappedKey& key : f.push.keys) entries += key.chained ? 5 : 45;
+    EXPECT_EQ(bytes.size(), 6 + 1 + kGroup.size() + 1 + 6 + 8 + 1 + 1 + 8 + 2 + entries + 1 + 8 +
+                                4 + 1 + 48 + 2 + sender.credential().size() + 2 +
+                                TestAuthenticator::kSignatureBytes);
 }
 
 TEST(LkhPushMessage, AnyAlteredByteFailsTheSignatureOrTheParse) {

@@ -17,11 +17,13 @@ KeyServer::KeyServer(TreeShape shape, std::vector<std::uint8_t> group_id)
     : shape_(shape),
       group_id_(std::move(group_id)),
       keys_(shape.node_count() * kKekBytes),
+      seeds_(std::size_t{shape.first_leaf()} * kSeedBytes),
       versions_(shape.node_count(), 0),
       occupied_(shape.node_count(), 0),
       dirty_(shape.node_count(), false) {
     free_leaves_.reserve(shape.leaf_count());
-    for (std::size_t id = shape.leaf_count(); id > 0; --id) free_leaves_.push_back(shape.leaf(id - 1));
+    for (std::size_t id = shape.leaf_count(); id > 0; --id)
+        free_leaves_.push_back(shape.leaf(id - 1));
 }
 
 bool KeyServer::is_occupied(NodeIndex leaf) const noexcept {
@@ -87,23 +89,36 @@ PushContent KeyServer::begin(PushKind kind) {
     return out;
 }
 
-std::optional<std::uint64_t> KeyServer::wrap_children(NodeIndex node, PushKind kind,
+bool KeyServer::renew(NodeIndex node, std::optional<unsigned> chain_slot) {
+    const auto seed = seed_of(node);
+    const bool ok = chain_slot ? parent_seed(seed_of(shape_.child(node, *chain_slot)), seed)
+                               : RAND_bytes(seed.data(), static_cast<int>(kSeedBytes)) == 1;
+    return ok && key_from_seed(seed, key_of(node));
+}
+
+std::optional<std::uint64_t> KeyServer::wrap_children(NodeIndex node,
+                                                      std::optional<unsigned> chain_slot,
+                                                      PushKind kind,
                                                       std::vector<PushContent>& out) {
-    std::size_t wraps = 0;
+    std::size_t entries = 0;
     for (unsigned slot = 0; slot < shape_.degree(); ++slot) {
-        wraps += occupied_[shape_.child(node, slot)] != 0 ? 1 : 0;
+        entries += occupied_[shape_.child(node, slot)] != 0 ? 1 : 0;
     }
-    if (out.empty() || out.back().keys.size() + wraps > max_keys_) out.push_back(begin(kind));
+    if (out.empty() || out.back().keys.size() + entries > max_keys_) out.push_back(begin(kind));
     PushContent& message = out.back();
     for (unsigned slot = 0; slot < shape_.degree(); ++slot) {
         const NodeIndex child = shape_.child(node, slot);
         if (occupied_[child] == 0) continue;
-        auto wrapped = wrap_key(key_of(child), key_of(node));
-        if (!wrapped || wrapped->size() != kWrappedKekBytes) return std::nullopt;
         WrappedKey entry;
         entry.node = node;
         entry.slot = static_cast<std::uint8_t>(slot);
-        std::ranges::copy(*wrapped, entry.wrapped.begin());
+        if (chain_slot && *chain_slot == slot) {
+            entry.chained = true;
+        } else {
+            auto wrapped = wrap_key(key_of(child), seed_of(node));
+            if (!wrapped || wrapped->size() != kWrappedKekBytes) return std::nullopt;
+            std::ranges::copy(*wrapped, entry.wrapped.begin());
+        }
         message.keys.push_back(entry);
     }
     return message.message_id;
@@ -140,21 +155,27 @@ FlushError KeyServer::flush(const Tek& tek, std::vector<PushContent>& out) {
     std::vector<PushContent> messages;
     const std::uint64_t previous_root_version = root_version_;
     std::ranges::sort(dirty_list_, std::greater<>{});  // deepest first: children before parents
+    // Nodes renewed by this flush (their dirty flag still set until the end), so a parent can
+    // chain from one of them.
     for (const NodeIndex node : dirty_list_) {
-        dirty_[node] = false;
         if (occupied_[node] == 0) {
             std::ranges::fill(key_of(node), 0);  // nobody below: the key is not needed
+            std::ranges::fill(seed_of(node), 0);
             versions_[node] = 0;
             continue;
         }
-        if (RAND_bytes(key_of(node).data(), static_cast<int>(kKekBytes)) != 1) {
-            return FlushError::CryptoFailed;
+        std::optional<unsigned> chain_slot;
+        for (unsigned slot = 0; slot < shape_.degree() && !chain_slot; ++slot) {
+            const NodeIndex child = shape_.child(node, slot);
+            if (!shape_.is_leaf(child) && dirty_[child] && occupied_[child] != 0) chain_slot = slot;
         }
-        const auto id = wrap_children(node, PushKind::Rekey, messages);
+        if (!renew(node, chain_slot)) return FlushError::CryptoFailed;
+        const auto id = wrap_children(node, chain_slot, PushKind::Rekey, messages);
         if (!id) return FlushError::CryptoFailed;
         versions_[node] = *id;
         if (node == 0) root_version_ = *id;
     }
+    for (const NodeIndex node : dirty_list_) dirty_[node] = false;
     dirty_list_.clear();
     removal_pending_ = false;
     if (messages.empty()) messages.push_back(begin(PushKind::Rekey));  // a new TEK only
@@ -178,7 +199,10 @@ FlushError KeyServer::state_since(std::uint64_t since, std::vector<PushContent>&
     for (std::size_t i = shape_.first_leaf(); i > 0; --i) {
         const auto node = static_cast<NodeIndex>(i - 1);
         if (occupied_[node] == 0 || versions_[node] <= since) continue;
-        if (!wrap_children(node, PushKind::State, messages)) return FlushError::CryptoFailed;
+        // No chains here: a receiver catching up may have missed the child's renewal too.
+        if (!wrap_children(node, std::nullopt, PushKind::State, messages)) {
+            return FlushError::CryptoFailed;
+        }
     }
     if (messages.empty()) messages.push_back(begin(PushKind::State));
     // Keys are not replaced here: every message names the current root version.
@@ -189,11 +213,11 @@ FlushError KeyServer::state_since(std::uint64_t since, std::vector<PushContent>&
     return FlushError::Ok;
 }
 
-std::vector<std::span<const std::uint8_t>> KeyServer::path_keys(NodeIndex leaf) const {
+std::vector<std::span<const std::uint8_t>> KeyServer::path_seeds(NodeIndex leaf) const {
     std::vector<std::span<const std::uint8_t>> out;
     if (!is_occupied(leaf)) return out;
     for (NodeIndex node = shape_.parent(leaf);; node = shape_.parent(node)) {
-        out.insert(out.begin(), key_of(node));
+        out.insert(out.begin(), seed_of(node));
         if (node == 0) break;
     }
     return out;

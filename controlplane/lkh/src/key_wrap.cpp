@@ -43,8 +43,8 @@ std::optional<std::vector<std::uint8_t>> run(std::span<const std::uint8_t> kek,
     }
     std::vector<std::uint8_t> out(in.size() + 16);
     int written = 0;
-    if (EVP_CipherUpdate(ctx.get(), out.data(), &written, in.data(),
-                         static_cast<int>(in.size())) != 1 ||
+    if (EVP_CipherUpdate(ctx.get(), out.data(), &written, in.data(), static_cast<int>(in.size())) !=
+            1 ||
         written < 0) {
         OPENSSL_cleanse(out.data(), out.size());
         return std::nullopt;

@@ -11,9 +11,15 @@ namespace mcsec::control::lkh {
 
 namespace {
 
-constexpr wire::FrameFormat kFrameFormat{'L', 'K', 1, static_cast<std::uint8_t>(PushKind::Rekey),
+constexpr wire::FrameFormat kFrameFormat{'L',
+                                         'K',
+                                         1,
+                                         static_cast<std::uint8_t>(PushKind::Rekey),
                                          static_cast<std::uint8_t>(PushKind::State),
                                          kMaxPushBytes};
+
+// The slot byte's top bit: the node's seed is chained from this child's (no wrapped bytes).
+constexpr std::uint8_t kChainedFlag = 0x80;
 
 using wire::ByteReader;
 using wire::ByteWriter;
@@ -50,8 +56,8 @@ std::vector<std::uint8_t> encode_push(const PushContent& push, const MessageAuth
     writer.u16(static_cast<std::uint16_t>(push.keys.size()));
     for (const WrappedKey& key : push.keys) {
         writer.u32(key.node);
-        writer.u8(key.slot);
-        writer.bytes(key.wrapped);
+        writer.u8(static_cast<std::uint8_t>(key.slot | (key.chained ? kChainedFlag : 0)));
+        if (!key.chained) writer.bytes(key.wrapped);
     }
     writer.u8(push.tek ? 1 : 0);
     if (push.tek) {
@@ -61,8 +67,8 @@ std::vector<std::uint8_t> encode_push(const PushContent& push, const MessageAuth
         writer.bytes(push.tek->wrapped);
     }
     wire::write_credential(writer, signer.credential(), "LKH push");
-    wire::finish_frame(writer, start, kFrameFormat, wire::trailer_bytes(signer.max_signature_size()),
-                       "LKH push");
+    wire::finish_frame(writer, start, kFrameFormat,
+                       wire::trailer_bytes(signer.max_signature_size()), "LKH push");
     wire::append_signature(out, signer, kFrameFormat, "LKH push");
     return out;
 }
@@ -100,22 +106,24 @@ PushParseError parse_push(std::span<const std::uint8_t> datagram, ParsedPush& pa
     push.degree = *degree;
     push.height = *height;
     push.root_version = *root_version;
-    // Each entry is 45 bytes: refuse a count the datagram cannot hold before reserving.
-    if (std::size_t{*count} * (4 + 1 + kWrappedKekBytes) > reader.remaining()) {
-        return PushParseError::Truncated;
-    }
+    // Each entry is at least 5 bytes: refuse a count the datagram cannot hold before reserving.
+    if (std::size_t{*count} * 5 > reader.remaining()) return PushParseError::Truncated;
     push.keys.resize(*count);
     for (WrappedKey& key : push.keys) {
         const auto node = reader.u32();
         const auto slot = reader.u8();
-        const auto wrapped = reader.bytes(kWrappedKekBytes);
-        if (!wrapped) return PushParseError::Truncated;
-        if (!shape->is_node(*node) || shape->is_leaf(*node) || *slot >= shape->degree()) {
+        if (!slot) return PushParseError::Truncated;
+        key.chained = (*slot & kChainedFlag) != 0;
+        key.slot = static_cast<std::uint8_t>(*slot & ~kChainedFlag);
+        if (!shape->is_node(*node) || shape->is_leaf(*node) || key.slot >= shape->degree()) {
             return PushParseError::BadKeyEntry;
         }
         key.node = *node;
-        key.slot = *slot;
-        std::ranges::copy(*wrapped, key.wrapped.begin());
+        if (!key.chained) {
+            const auto wrapped = reader.bytes(kWrappedKekBytes);
+            if (!wrapped) return PushParseError::Truncated;
+            std::ranges::copy(*wrapped, key.wrapped.begin());
+        }
     }
     const auto tek_flag = reader.u8();
     if (!tek_flag) return PushParseError::Truncated;

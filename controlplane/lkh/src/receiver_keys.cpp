@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "mcsec/control/lkh/seed_chain.hpp"
+
 namespace mcsec::control::lkh {
 
 std::optional<ReceiverKeys> ReceiverKeys::create(std::vector<std::uint8_t> group_id,
@@ -26,6 +28,7 @@ ReceiverKeys::ReceiverKeys(std::vector<std::uint8_t> group_id, TreeShape shape, 
       leaf_(leaf),
       path_(shape.height() + 1),
       keys_((shape.height() + 1) * kKekBytes),
+      seeds_(shape.height() * kSeedBytes),
       held_(shape.height() + 1, false) {
     NodeIndex node = leaf;
     for (unsigned depth = shape.height() + 1; depth > 0; --depth) {
@@ -50,32 +53,42 @@ ApplyResult ReceiverKeys::apply(const PushContent& push) {
     bool failed = false;
     for (const WrappedKey& entry : push.keys) {
         // Entries are deepest first; this receiver needs the one for each node on its path
-        // that is wrapped under its own child on the path.
+        // that names its own child on the path.
         if (!shape_.is_node(entry.node) || shape_.is_leaf(entry.node)) continue;
         const unsigned depth = shape_.depth(entry.node);
         if (path_[depth] != entry.node || shape_.slot(path_[depth + 1]) != entry.slot) continue;
-        const auto child_key = key_at(depth + 1);
-        if (child_key.empty()) {
-            failed = true;
-            continue;
+        std::vector<std::uint8_t> seed(kSeedBytes);
+        bool ok = false;
+        if (entry.chained) {
+            // The child's seed is this message's (or an earlier part's): derive from it. A chain
+            // from a leaf (no seed) or a child we never had cannot be followed.
+            ok = depth + 1 < shape_.height() && held_[depth + 1] &&
+                 parent_seed(seeds_.slice(std::size_t{depth + 1} * kSeedBytes, kSeedBytes), seed);
+        } else if (const auto child_key = key_at(depth + 1); !child_key.empty()) {
+            auto plain = unwrap_key(child_key, entry.wrapped);
+            ok = plain && plain->size() == kSeedBytes;
+            if (ok) std::ranges::copy(*plain, seed.begin());
+            if (plain) std::ranges::fill(*plain, 0);
         }
-        auto plain = unwrap_key(child_key, entry.wrapped);
-        if (!plain || plain->size() != kKekBytes) {
+        const WipedBuffer fresh = WipedBuffer::adopt(std::move(seed));
+        if (!ok) {
             failed = true;  // wrapped under a key we do not hold: we missed its replacement
             continue;
         }
-        const WipedBuffer key = WipedBuffer::adopt(std::move(*plain));
-        auto slot = keys_.slice(std::size_t{depth} * kKekBytes, kKekBytes);
-        if (!held_[depth] || !std::ranges::equal(slot, key.view())) updated = true;
-        std::ranges::copy(key.view(), slot.begin());
-        held_[depth] = true;
+        const auto current = seeds_.slice(std::size_t{depth} * kSeedBytes, kSeedBytes);
+        if (!held_[depth] || !std::ranges::equal(current, fresh.view())) updated = true;
+        if (!set_seed(depth, fresh.view())) {
+            failed = true;
+            continue;
+        }
         if (depth == 0) root_version_ = push.root_version;
     }
     if (push.tek && !key_at(0).empty() && root_version_ == push.root_version &&
         (!tek_ || push.tek->epoch > tek_->epoch)) {
         auto plain = unwrap_key_padded(key_at(0), push.tek->wrapped);
         if (plain && (plain->size() == 20 || plain->size() == kMaxTekBytes)) {
-            tek_ = CurrentTek{push.tek->epoch, push.tek->spi, WipedBuffer::adopt(std::move(*plain))};
+            tek_ =
+                CurrentTek{push.tek->epoch, push.tek->spi, WipedBuffer::adopt(std::move(*plain))};
             updated = true;
         } else {
             failed = true;
@@ -85,6 +98,12 @@ ApplyResult ReceiverKeys::apply(const PushContent& push) {
     // current: the messages before it name the root that their keys lead up to.
     if (failed || (push.tek && root_version_ != push.root_version)) return ApplyResult::Behind;
     return updated ? ApplyResult::Updated : ApplyResult::Unchanged;
+}
+
+bool ReceiverKeys::set_seed(unsigned depth, std::span<const std::uint8_t> seed) {
+    std::ranges::copy(seed, seeds_.slice(std::size_t{depth} * kSeedBytes, kSeedBytes).begin());
+    held_[depth] = key_from_seed(seed, keys_.slice(std::size_t{depth} * kKekBytes, kKekBytes));
+    return held_[depth];
 }
 
 std::vector<std::span<const std::uint8_t>> ReceiverKeys::held_keys() const {

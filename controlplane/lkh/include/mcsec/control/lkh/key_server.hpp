@@ -4,11 +4,13 @@
 // caller decides when a batch window ends (flush) and signs and sends what it returns.
 //
 // An admission or a removal marks the keys on the leaf's path as to be replaced. flush() then
-// replaces every marked key that still has receivers below it, deepest first, and wraps each
-// new key under the current key of every occupied child: a removal costs d*h - 1 wraps in a
-// full tree of degree d and height h, a batch of removals less than the sum of theirs since
-// shared ancestors are replaced once (Li, Yang, Gouda, Lam: batch rekeying). The TEK goes
-// under the new root key. A removal requires a new TEK (the removed receiver knows the old).
+// replaces every marked node that still has receivers below it, deepest first: a node with a
+// replaced inner child takes its seed from that child's new seed (seed_chain.hpp), any other
+// draws a random one, and its seed is wrapped under the key of every other occupied child. A
+// removal costs (d-1)*h wraps in a full tree of degree d and height h (RFC 2627's plain LKH:
+// d*h - 1); a batch of removals less than the sum of theirs, since shared ancestors are
+// replaced once (Li, Yang, Gouda, Lam: batch rekeying). The TEK goes under the new root key.
+// A removal requires a new TEK (the removed receiver knows the old).
 #pragma once
 
 #include <algorithm>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "mcsec/control/lkh/rekey_content.hpp"
+#include "mcsec/control/lkh/seed_chain.hpp"
 #include "mcsec/control/lkh/tree_shape.hpp"
 #include "mcsec/control/lkh/wiped_buffer.hpp"
 
@@ -77,9 +80,9 @@ class KeyServer {
         max_keys_ = std::clamp<std::size_t>(keys, 8, 1400);
     }
 
-    // The receiver-side view of `leaf`'s keys (its path, root first), for tests and for a
-    // registration answer that hands the path over at once.
-    std::vector<std::span<const std::uint8_t>> path_keys(NodeIndex leaf) const;
+    // The seeds on `leaf`'s path, root first, for a registration answer that hands the path
+    // over at once (ReceiverKeys::create takes them).
+    std::vector<std::span<const std::uint8_t>> path_seeds(NodeIndex leaf) const;
 
   private:
     KeyServer(TreeShape shape, std::vector<std::uint8_t> group_id);
@@ -89,17 +92,27 @@ class KeyServer {
     std::span<const std::uint8_t> key_of(NodeIndex node) const noexcept {
         return keys_.slice(std::size_t{node} * kKekBytes, kKekBytes);
     }
+    std::span<std::uint8_t> seed_of(NodeIndex node) noexcept {
+        return seeds_.slice(std::size_t{node} * kSeedBytes, kSeedBytes);
+    }
+    std::span<const std::uint8_t> seed_of(NodeIndex node) const noexcept {
+        return seeds_.slice(std::size_t{node} * kSeedBytes, kSeedBytes);
+    }
+    // A new seed for inner node `node` (from `chain_child`'s, or random) and its key.
+    bool renew(NodeIndex node, std::optional<unsigned> chain_slot);
     void mark_path(NodeIndex leaf);
     PushContent begin(PushKind kind);
     // Wraps `node`'s key under its occupied children's keys into the last message of `out`,
     // starting a new message (the next id) when it would not fit; returns the id used.
-    std::optional<std::uint64_t> wrap_children(NodeIndex node, PushKind kind,
-                                               std::vector<PushContent>& out);
+    // `chain_slot`: the child whose new seed `node`'s derives from (a marker, no wrap).
+    std::optional<std::uint64_t> wrap_children(NodeIndex node, std::optional<unsigned> chain_slot,
+                                               PushKind kind, std::vector<PushContent>& out);
     FlushError finish(std::uint64_t previous_root_version, std::vector<PushContent>& out) const;
 
     TreeShape shape_;
     std::vector<std::uint8_t> group_id_;
     WipedBuffer keys_;                     // node_count x kKekBytes; leaves: individual keys
+    WipedBuffer seeds_;                    // first_leaf x kSeedBytes: inner nodes' seeds
     std::vector<std::uint64_t> versions_;  // message id that last replaced each key
     std::vector<std::uint32_t> occupied_;  // receivers in each node's subtree
     std::vector<bool> dirty_;

@@ -30,9 +30,8 @@ enum class ApplyResult : std::uint8_t {
 
 class ReceiverKeys {
   public:
-    // `individual_key` (kKekBytes) and `leaf` come from registration; `path` (root first, as
-    // KeyServer::path_keys gives it) may be empty: the next push with the receiver's path
-    // brings them, wrapped under the individual key.
+    // `individual_key` (kKekBytes) and `leaf` come from registration; the path's seeds come
+    // with the next push (the admission renews them, wrapped under the individual key).
     static std::optional<ReceiverKeys> create(std::vector<std::uint8_t> group_id, TreeShape shape,
                                               NodeIndex leaf,
                                               std::span<const std::uint8_t> individual_key,
@@ -49,8 +48,9 @@ class ReceiverKeys {
     std::uint64_t last_message_id() const noexcept { return last_message_id_; }
     std::uint64_t root_version() const noexcept { return root_version_; }
     NodeIndex leaf() const noexcept { return leaf_; }
-    // Every key this receiver holds now (path keys that it has, and the individual key), for
-    // the tests that check what a removed receiver can still open.
+    // Every key-encryption key this receiver holds now (those of its path nodes whose seeds it
+    // has, and its individual key), for the tests that check what a removed receiver can
+    // still open.
     std::vector<std::span<const std::uint8_t>> held_keys() const;
 
   private:
@@ -58,12 +58,15 @@ class ReceiverKeys {
     // The key this receiver holds for the node at `depth` on its path (depth height(): its
     // leaf), or an empty span.
     std::span<const std::uint8_t> key_at(unsigned depth) const noexcept;
+    // Stores the seed of the node at `depth` and derives its key.
+    bool set_seed(unsigned depth, std::span<const std::uint8_t> seed);
 
     std::vector<std::uint8_t> group_id_;
     TreeShape shape_;
     NodeIndex leaf_;
     std::vector<NodeIndex> path_;  // path_[depth]: the node at that depth, path_[height] = leaf_
     WipedBuffer keys_;             // (height + 1) x kKekBytes, indexed by depth
+    WipedBuffer seeds_;            // height x kSeedBytes: the inner nodes' seeds
     std::vector<bool> held_;       // by depth
     std::optional<CurrentTek> tek_;
     std::uint64_t last_message_id_ = 0;

@@ -1,6 +1,7 @@
 // What one LKH push message carries (docs/protocol/lkh.md, "Messages"), independent of its wire
 // encoding: new node keys, each wrapped under one child's key, deepest first, and the data key
-// (the group's MIKE epoch key, TEK) wrapped under the root key.
+// (the group's MIKE epoch key, TEK) wrapped under the root key. Node keys travel as seeds
+// (seed_chain.hpp), 32 bytes like the keys.
 #pragma once
 
 #include <array>
@@ -23,10 +24,14 @@ enum class PushKind : std::uint8_t {
     State = 2,  // every key replaced since an older message: the EMCON catch-up
 };
 
+// One step of a rekey for `node`: its new seed (seed_chain.hpp) either wrapped under the
+// current key of its child `slot`, or, `chained`, derived from that child's new seed (no bytes
+// on the wire: the receivers below that child compute it).
 struct WrappedKey {
-    NodeIndex node = 0;     // whose new key this is
-    std::uint8_t slot = 0;  // wrapped under the current key of node's child `slot`
-    std::array<std::uint8_t, kWrappedKekBytes> wrapped{};
+    NodeIndex node = 0;
+    std::uint8_t slot = 0;
+    bool chained = false;
+    std::array<std::uint8_t, kWrappedKekBytes> wrapped{};  // unused when chained
 };
 
 struct WrappedTek {
