@@ -4,6 +4,8 @@ add_executable(lkh_test
     ${CMAKE_CURRENT_LIST_DIR}/lkh_key_wrap_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lkh_distribution_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lkh_push_message_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/lkh_engine_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/lkh_registration_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/idp_test_authenticator.cpp)
 target_link_libraries(lkh_test PRIVATE mcsec_control_lkh GTest::gtest_main mcsec_warnings)
 gtest_discover_tests(lkh_test TEST_PREFIX "lkh." DISCOVERY_TIMEOUT 30)
@@ -15,4 +17,11 @@ if(MCSEC_FUZZ)
     add_dependencies(fuzz_targets fuzz_lkh_push)
     add_test(NAME fuzz.lkh_push_corpus
              COMMAND fuzz_lkh_push -runs=0 ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/lkh_push)
+    add_executable(fuzz_lkh_registration ${CMAKE_CURRENT_LIST_DIR}/../fuzz/fuzz_lkh_registration.cpp)
+    target_link_libraries(fuzz_lkh_registration PRIVATE mcsec_control_lkh mcsec_warnings)
+    target_link_options(fuzz_lkh_registration PRIVATE -fsanitize=fuzzer)
+    add_dependencies(fuzz_targets fuzz_lkh_registration)
+    add_test(NAME fuzz.lkh_registration_corpus
+             COMMAND fuzz_lkh_registration -runs=0
+                     ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/lkh_registration)
 endif()

@@ -41,7 +41,7 @@ void KeyServer::mark_path(NodeIndex leaf) {
     }
 }
 
-std::optional<Admission> KeyServer::admit() {
+std::optional<Admission> KeyServer::admit(PathRenewal renewal) {
     if (free_leaves_.empty()) return std::nullopt;
     Admission admission;
     admission.leaf = free_leaves_.back();
@@ -53,13 +53,16 @@ std::optional<Admission> KeyServer::admit() {
     std::ranges::copy(admission.individual_key.view(), key_of(admission.leaf).begin());
     versions_[admission.leaf] = message_id_ + 1;
     for (NodeIndex node = admission.leaf;; node = shape_.parent(node)) {
+        // A node nobody was below holds no seed yet (or a wiped one): a fresh random seed,
+        // which nobody else needs to hear about.
+        if (node != admission.leaf && occupied_[node] == 0 && !renew(node, std::nullopt)) {
+            return std::nullopt;
+        }
         ++occupied_[node];
         if (node == 0) break;
     }
     ++receivers_;
-    // Backward secrecy for the tree: the newcomer gets fresh path keys, never ones that
-    // protected earlier messages.
-    mark_path(admission.leaf);
+    if (renewal == PathRenewal::Renew) mark_path(admission.leaf);
     return admission;
 }
 

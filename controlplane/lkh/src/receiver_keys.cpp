@@ -10,15 +10,24 @@ namespace mcsec::control::lkh {
 std::optional<ReceiverKeys> ReceiverKeys::create(std::vector<std::uint8_t> group_id,
                                                  TreeShape shape, NodeIndex leaf,
                                                  std::span<const std::uint8_t> individual_key,
-                                                 std::uint64_t last_message_id) {
-    if (!shape.is_leaf(leaf) || individual_key.size() != kKekBytes || group_id.empty()) {
+                                                 std::uint64_t last_message_id,
+                                                 std::span<const std::uint8_t> path_seeds,
+                                                 std::uint64_t root_version) {
+    if (!shape.is_leaf(leaf) || individual_key.size() != kKekBytes || group_id.empty() ||
+        (!path_seeds.empty() && path_seeds.size() != shape.height() * kSeedBytes)) {
         return std::nullopt;
     }
     ReceiverKeys out(std::move(group_id), shape, leaf);
     std::ranges::copy(individual_key,
                       out.keys_.slice(shape.height() * kKekBytes, kKekBytes).begin());
     out.held_[shape.height()] = true;
+    for (unsigned depth = 0; depth < shape.height() && !path_seeds.empty(); ++depth) {
+        if (!out.set_seed(depth, path_seeds.subspan(std::size_t{depth} * kSeedBytes, kSeedBytes))) {
+            return std::nullopt;
+        }
+    }
     out.last_message_id_ = last_message_id;
+    out.root_version_ = root_version;
     return out;
 }
 
@@ -98,6 +107,15 @@ ApplyResult ReceiverKeys::apply(const PushContent& push) {
     // current: the messages before it name the root that their keys lead up to.
     if (failed || (push.tek && root_version_ != push.root_version)) return ApplyResult::Behind;
     return updated ? ApplyResult::Updated : ApplyResult::Unchanged;
+}
+
+bool ReceiverKeys::set_tek(std::uint64_t epoch, std::uint32_t spi,
+                           std::span<const std::uint8_t> key) {
+    if (key.size() != 20 && key.size() != kMaxTekBytes) return false;
+    WipedBuffer copy(key.size());
+    std::ranges::copy(key, copy.writable().begin());
+    tek_ = CurrentTek{epoch, spi, std::move(copy)};
+    return true;
 }
 
 bool ReceiverKeys::set_seed(unsigned depth, std::span<const std::uint8_t> seed) {

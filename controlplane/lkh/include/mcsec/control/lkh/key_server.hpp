@@ -53,12 +53,19 @@ class KeyServer {
     const TreeShape& shape() const noexcept { return shape_; }
     std::size_t receivers() const noexcept { return receivers_; }
     std::uint64_t last_message_id() const noexcept { return message_id_; }
+    std::uint64_t root_version() const noexcept { return root_version_; }
     bool pending() const noexcept { return !dirty_list_.empty(); }
     bool removal_pending() const noexcept { return removal_pending_; }
     bool is_occupied(NodeIndex leaf) const noexcept;
 
     // A new receiver on the free leaf with the smallest index; nullopt when the tree is full.
-    std::optional<Admission> admit();
+    // PathRenewal::Renew marks its path for renewal: the next flush gives it fresh seeds,
+    // never ones that protected an earlier message (backward secrecy), at the cost of a push of
+    // (d-1)*h wraps per admission. PathRenewal::HandOver keeps the path: the newcomer gets the
+    // current seeds from path_seeds() with its registration answer and nothing is pushed, but
+    // it can open what was wrapped under them before it came (docs/protocol/lkh.md).
+    enum class PathRenewal : std::uint8_t { Renew, HandOver };
+    std::optional<Admission> admit(PathRenewal renewal = PathRenewal::Renew);
     // False if `leaf` holds no receiver.
     bool remove(NodeIndex leaf);
 

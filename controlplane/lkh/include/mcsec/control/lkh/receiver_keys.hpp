@@ -30,12 +30,17 @@ enum class ApplyResult : std::uint8_t {
 
 class ReceiverKeys {
   public:
-    // `individual_key` (kKekBytes) and `leaf` come from registration; the path's seeds come
-    // with the next push (the admission renews them, wrapped under the individual key).
+    // `individual_key` (kKekBytes), `leaf` and, when the key server hands the path over, its
+    // seeds (`path_seeds`: height x kSeedBytes, root first) with the root version they belong
+    // to come from registration; without them the path comes with the next push (an admission
+    // that renews the path, wrapped under the individual key). `last_message_id`: the newest
+    // message the registration answer reflects.
     static std::optional<ReceiverKeys> create(std::vector<std::uint8_t> group_id, TreeShape shape,
                                               NodeIndex leaf,
                                               std::span<const std::uint8_t> individual_key,
-                                              std::uint64_t last_message_id = 0);
+                                              std::uint64_t last_message_id = 0,
+                                              std::span<const std::uint8_t> path_seeds = {},
+                                              std::uint64_t root_version = 0);
 
     ApplyResult apply(const PushContent& push);
 
@@ -45,6 +50,8 @@ class ReceiverKeys {
         WipedBuffer key_and_salt;
     };
     const std::optional<CurrentTek>& tek() const noexcept { return tek_; }
+    // The TEK a registration answer carried; false for a size other than 20 or 36 bytes.
+    bool set_tek(std::uint64_t epoch, std::uint32_t spi, std::span<const std::uint8_t> key);
     std::uint64_t last_message_id() const noexcept { return last_message_id_; }
     std::uint64_t root_version() const noexcept { return root_version_; }
     NodeIndex leaf() const noexcept { return leaf_; }
