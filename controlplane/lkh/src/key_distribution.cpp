@@ -134,7 +134,7 @@ std::vector<std::vector<std::uint8_t>> KeyDistribution::poll(TimePoint now) {
     if (window_ends_ && now >= *window_ends_ && !server_.removal_pending() && !tek_.empty()) {
         flush_with(Tek{tek_epoch_, tek_spi_, tek_.view()}, now);
     }
-    if (!tek_.empty() && now >= next_state_ && !recent_ids_.empty()) {
+    if (!tek_.empty() && now >= next_state_ && !recent_ids_.empty() && server_.receivers() > 0) {
         std::vector<PushContent> state;
         const std::uint64_t since = recent_ids_.front() - 1;
         if (server_.state_since(since, state) == FlushError::Ok) send(state, now);
