@@ -86,6 +86,7 @@ lab stop --site 3 --controld >/dev/null
 sleep 2
 grep -h "epoch .* key kcv" "$dir"/controld1.log "$dir"/controld2.log | grep 239.1.1.1 | tail -2 | sed 's/^mcsec-controld: /   /'
 echo "   what the operator sees on site 1 (mcsecctl show peers / groups / sas, from controld's API):"
+echo "   (239.1.1.2 has an access list that admits sites 1 and 2 only: site 3 never held its key)"
 ctl --instance lab1 show peers | sed 's/^/   /'
 ctl --instance lab1 show groups | sed 's/^/   /'
 ctl --instance lab1 show sas | sed 's/^/   /'
