@@ -110,7 +110,7 @@ TEST(IdpHelloCodec, ParserRefusesBadGroupLists) {
 TEST(IdpHelloCodec, RoundTripIPv6WithoutCredential) {
     const TestAuthenticator psk_node("node_6-x", 0);  // PSK style: no credential
     const auto address = *config::IpAddress::parse("2001:db8::17");
-    const Hello hello{"node_6-x", address, 1, 1, {}};
+    const Hello hello{"node_6-x", address, 1, 1, {}, {}};
     const auto bytes = encode_hello(hello, psk_node);
     ParsedHello parsed;
     ASSERT_EQ(parse_hello(bytes, parsed), ParseError::Ok);
@@ -121,7 +121,8 @@ TEST(IdpHelloCodec, RoundTripIPv6WithoutCredential) {
 TEST(IdpHelloCodec, FieldsAreBigEndian) {
     const TestAuthenticator bravo("bravo", 0);
     const auto bytes = encode_hello(
-        Hello{"bravo", v4(10, 0, 0, 1), 0x0102030405060708ULL, 0x1112131415161718ULL, {}}, bravo);
+        Hello{"bravo", v4(10, 0, 0, 1), 0x0102030405060708ULL, 0x1112131415161718ULL, {}, {}},
+        bravo);
     EXPECT_EQ(bytes[0], 'I');
     EXPECT_EQ(bytes[1], 'D');
     EXPECT_EQ(bytes[2], 2);  // version
@@ -146,7 +147,7 @@ TEST(IdpHelloCodec, EncoderRefusesWhatCannotFit) {
     const TestAuthenticator bravo("bravo", kMaxMessageBytes);
     EXPECT_THROW(signed_hello(bravo, 1, 1), std::length_error);
     // Exactly at the limit is fine, one byte more is not.
-    const Hello probe{"bravo", v4(10, 0, 0, 1), 1, 1, {}};
+    const Hello probe{"bravo", v4(10, 0, 0, 1), 1, 1, {}, {}};
     const std::size_t fixed = encode_hello_unsigned(probe, 0).size() + 2;
     Hello largest = probe;
     largest.credential.assign(kMaxMessageBytes - fixed - 8, 0xAB);
@@ -156,7 +157,7 @@ TEST(IdpHelloCodec, EncoderRefusesWhatCannotFit) {
 }
 
 TEST(IdpHelloCodec, EncoderRefusesInvalidNodeId) {
-    const Hello hello{"not valid", v4(10, 0, 0, 1), 1, 1, {}};
+    const Hello hello{"not valid", v4(10, 0, 0, 1), 1, 1, {}, {}};
     EXPECT_THROW(encode_hello_unsigned(hello, 8), std::invalid_argument);
 }
 
@@ -260,7 +261,7 @@ TEST(IdpHelloParse, CredentialLongerThanBodyIsTruncated) {
 
 TEST(IdpHelloParse, EmptySignature) {
     const TestAuthenticator bravo("bravo", 0);
-    auto bytes = encode_hello_unsigned(Hello{"bravo", v4(10, 0, 0, 1), 1, 1, {}}, 8);
+    auto bytes = encode_hello_unsigned(Hello{"bravo", v4(10, 0, 0, 1), 1, 1, {}, {}}, 8);
     bytes.push_back(0);
     bytes.push_back(0);
     EXPECT_EQ(parse(bytes), ParseError::BadSignatureLength);
@@ -275,7 +276,7 @@ TEST(IdpHelloParse, TrailingBytesAfterSignature) {
 
 TEST(IdpHelloParse, TrailingBytesInsideTheBody) {
     const TestAuthenticator bravo("bravo", 0);
-    auto unsigned_part = encode_hello_unsigned(Hello{"bravo", v4(10, 0, 0, 1), 1, 1, {}}, 8);
+    auto unsigned_part = encode_hello_unsigned(Hello{"bravo", v4(10, 0, 0, 1), 1, 1, {}, {}}, 8);
     unsigned_part.push_back(0x99);
     unsigned_part[5] = static_cast<std::uint8_t>(unsigned_part[5] + 1);  // length counts it
     EXPECT_EQ(parse(with_trailer(unsigned_part, bravo)), ParseError::TrailingBytes);

@@ -66,10 +66,7 @@ std::vector<std::uint8_t> encode_push(const PushContent& push, const MessageAuth
         writer.u8(static_cast<std::uint8_t>(push.tek->wrapped.size()));
         writer.bytes(push.tek->wrapped);
     }
-    wire::write_credential(writer, signer.credential(), "LKH push");
-    wire::finish_frame(writer, start, kFrameFormat,
-                       wire::trailer_bytes(signer.max_signature_size()), "LKH push");
-    wire::append_signature(out, signer, kFrameFormat, "LKH push");
+    wire::finish_signed_frame(out, writer, start, kFrameFormat, signer, "LKH push");
     return out;
 }
 

@@ -90,10 +90,7 @@ std::vector<std::uint8_t> encode_register(const RegisterMessage& m,
     wire::write_node_id(writer, m.receiver);
     writer.bytes(m.nonce);
     writer.bytes(m.ephemeral);
-    wire::write_credential(writer, signer.credential(), "LKH REGISTER");
-    wire::finish_frame(writer, start, kFrameFormat,
-                       wire::trailer_bytes(signer.max_signature_size()), "LKH REGISTER");
-    wire::append_signature(out, signer, kFrameFormat, "LKH REGISTER");
+    wire::finish_signed_frame(out, writer, start, kFrameFormat, signer, "LKH REGISTER");
     return out;
 }
 
@@ -120,10 +117,7 @@ std::vector<std::uint8_t> encode_welcome(const WelcomeMessage& m,
         writer.u16(static_cast<std::uint16_t>(m.sealed.size()));
         writer.bytes(m.sealed);
     }
-    wire::write_credential(writer, signer.credential(), "LKH WELCOME");
-    wire::finish_frame(writer, start, kFrameFormat,
-                       wire::trailer_bytes(signer.max_signature_size()), "LKH WELCOME");
-    wire::append_signature(out, signer, kFrameFormat, "LKH WELCOME");
+    wire::finish_signed_frame(out, writer, start, kFrameFormat, signer, "LKH WELCOME");
     return out;
 }
 

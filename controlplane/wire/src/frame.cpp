@@ -98,6 +98,14 @@ void append_signature(std::vector<std::uint8_t>& message, const MessageAuthentic
     writer.bytes(signature);
 }
 
+void finish_signed_frame(std::vector<std::uint8_t>& message, ByteWriter& writer, std::size_t start,
+                         const FrameFormat& format, const MessageAuthenticator& signer,
+                         std::string_view what) {
+    write_credential(writer, signer.credential(), what);
+    finish_frame(writer, start, format, trailer_bytes(signer.max_signature_size()), what);
+    append_signature(message, signer, format, what);
+}
+
 std::string_view to_string(FrameError error) noexcept {
     switch (error) {
         case FrameError::Ok:

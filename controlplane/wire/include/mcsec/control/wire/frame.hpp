@@ -93,6 +93,12 @@ constexpr std::size_t trailer_bytes(std::size_t max_signature_size) noexcept {
 void append_signature(std::vector<std::uint8_t>& message, const MessageAuthenticator& signer,
                       const FrameFormat& format, std::string_view what);
 
+// The usual end of a signed message: the signer's credential, the length, the signature
+// (write_credential, finish_frame and append_signature in one). `writer` writes into `message`.
+void finish_signed_frame(std::vector<std::uint8_t>& message, ByteWriter& writer, std::size_t start,
+                         const FrameFormat& format, const MessageAuthenticator& signer,
+                         std::string_view what);
+
 std::string_view to_string(FrameError error) noexcept;
 
 // A frame error in a protocol's own parse-error table, whose enumerators have the same names
