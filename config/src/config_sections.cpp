@@ -325,12 +325,73 @@ void read_discovery(TableReader& root, Diagnostics& diagnostics,
     reader.reject_unknown_keys();
 }
 
+// [keying.lkh]: the sender-side keys on a "mike" box, `emcon` on an "lkh" box. Every key is
+// read (type and range checked); one of the other side is refused rather than ignored, since it
+// would do nothing on this box.
+void read_lkh(TableReader& keying_reader, Diagnostics& diagnostics, bool mode_known,
+              Keying& keying) {
+    const auto* table = keying_reader.table("lkh", Presence::Optional);
+    if (table == nullptr) return;
+    TableReader reader(*table, keying_reader.path_of("lkh"), diagnostics);
+    LkhSettings settings;
+    const auto read_u32 = [&reader](std::string_view key, std::uint32_t min, std::uint32_t max,
+                                    std::uint32_t& value) {
+        if (const auto number =
+                read_unsigned<std::uint32_t>(reader, key, Presence::Optional, min, max))
+            value = *number;
+    };
+    read_u32("degree", 2, 8, settings.degree);
+    if (settings.degree != 2 && settings.degree != 4 && settings.degree != 8) {
+        reader.error("degree", "must be 2, 4 or 8 (found " + std::to_string(settings.degree) + ")");
+    }
+    read_u32("max_receivers", 1, 1048576, settings.max_receivers);
+    read_u32("link_bps", 1200, 4000000000u, settings.link_bps);
+    read_u32("copies", 1, 10, settings.copies);
+    read_u32("batch_window_ms", 0, 600000, settings.batch_window_ms);
+    read_u32("state_interval_ms", 1000, 3600000, settings.state_interval_ms);
+    if (const auto admission = reader.string("admission", Presence::Optional)) {
+        if (*admission == "renew") {
+            settings.renew_on_admission = true;
+        } else if (*admission != "hand-over") {
+            reader.error("admission",
+                         "must be \"hand-over\" or \"renew\" (found \"" + *admission + "\")");
+        }
+    }
+    if (const auto emcon = reader.boolean("emcon", Presence::Optional)) settings.emcon = *emcon;
+    reader.reject_unknown_keys();
+
+    if (!mode_known) return;  // the missing or broken mode is reported already
+    if (keying.mode == KeyingMode::Manual) {
+        keying_reader.error("lkh",
+                            "a [keying.lkh] table needs keying.mode \"mike\" (a sender serving "
+                            "LKH receivers) or \"lkh\" (a receiver)");
+        return;
+    }
+    constexpr std::array<std::string_view, 7> kSenderKeys{
+        "degree",          "max_receivers",     "link_bps", "copies",
+        "batch_window_ms", "state_interval_ms", "admission"};
+    for (const auto key : kSenderKeys) {
+        if (keying.mode == KeyingMode::Lkh && reader.contains(key)) {
+            reader.error(key,
+                         "applies to sender boxes (keying.mode \"mike\"), not to a "
+                         "receiver (\"lkh\")");
+        }
+    }
+    if (keying.mode == KeyingMode::Mike && reader.contains("emcon")) {
+        reader.error("emcon",
+                     "applies to receiver boxes (keying.mode \"lkh\"), not to a sender "
+                     "(\"mike\")");
+    }
+    keying.lkh = settings;
+}
+
 void read_keying(TableReader& root, Diagnostics& diagnostics, Keying& keying) {
     const auto* table = root.table("keying", Presence::Required);
     if (table == nullptr) return;
     TableReader reader(*table, root.path_of("keying"), diagnostics);
-    if (const auto mode = reader.choice("mode", Presence::Required, kKeyingModeNames))
-        keying.mode = *mode;
+    const auto mode = reader.choice("mode", Presence::Required, kKeyingModeNames);
+    if (mode) keying.mode = *mode;
+    read_lkh(reader, diagnostics, mode.has_value(), keying);
     reader.reject_unknown_keys();
 }
 

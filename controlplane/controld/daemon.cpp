@@ -71,15 +71,40 @@ bool Daemon::start(std::string& error) {
         error = "no black port address of the discovery group's family";
         return false;
     }
+    const bool receiver_box = config_.keying.mode == config::KeyingMode::Lkh;
+    if (!receiver_box && config_.keying.lkh) {
+        lkh_sender_ = std::make_unique<LkhSenderService>(
+            *config_.keying.lkh, authenticator_,
+            [this](const config::Group& group, const NodeId& node,
+                   std::span<const std::uint8_t> credential) {
+                return role_with(group, node, credential) == access::Role::Receiver;
+            });
+        for (const auto& group : config_.groups) {
+            if (group.action == config::GroupAction::Protect &&
+                role_in(group, config_.instance.name) == access::Role::Sender) {
+                lkh_sender_->add_group(group);
+            }
+        }
+    }
     if (!options_.no_dataplane) {
         bool created = false;
         region_ = shm::Region::attach_or_create(config_.instance.name,
                                                 shm::region_geometry(config_), created, error);
         if (!region_) return false;
         const idp::Duration hello(config_.discovery->hello_interval_ms);
-        installer_ = std::make_unique<SaInstaller>(
-            config_, *region_,
-            InstallerDelays{mike::activation_delay(hello), mike::deactivation_delay(hello)});
+        InstallerDelays delays{mike::activation_delay(hello), mike::deactivation_delay(hello)};
+        if (lkh_sender_) {
+            // Make-before-break over the receivers' narrowband link: senders switch to a new
+            // key only after the TM's copies of its push have had time to cross it.
+            delays.activation += lkh_sender_->tek_air_time();
+            std::printf(
+                "mcsec-controld: LKH receivers: senders switch keys %lld ms after "
+                "install (%lld ms of push air time at %u bit/s)\n",
+                static_cast<long long>(delays.activation.count()),
+                static_cast<long long>(lkh_sender_->tek_air_time().count()),
+                config_.keying.lkh->link_bps);
+        }
+        installer_ = std::make_unique<SaInstaller>(config_, *region_, delays);
         if (!installer_->start(error)) return false;
     }
     try {
@@ -97,6 +122,7 @@ bool Daemon::start(std::string& error) {
                                std::chrono::system_clock::now(), warning);
     if (!warning.empty()) std::fprintf(stderr, "mcsec-controld: warning: %s\n", warning.c_str());
     own_certificate_ = identity::certificate_attributes(authenticator_.credential());
+    if (receiver_box) return start_lkh_receiving(error);
     if (!start_keying(startup, error)) return false;
     // Hellos announce the groups this node serves: keying elects each group's TM among the
     // nodes that announce it (and that its access list admits).
@@ -174,6 +200,39 @@ bool Daemon::start_keying(std::uint64_t startup, std::string& error) {
     return true;
 }
 
+bool Daemon::start_lkh_receiving(std::string& error) {
+    const auto now = idp::Clock::now();
+    config::LkhSettings settings = config_.keying.lkh.value_or(config::LkhSettings{});
+    lkh_receiver_ = std::make_unique<LkhReceiverService>(
+        settings, authenticator_,
+        [this](const config::Group& group, const NodeId& node,
+               std::span<const std::uint8_t> credential) {
+            return role_with(group, node, credential) == access::Role::Sender;
+        },
+        std::chrono::milliseconds(config_.discovery->hello_interval_ms));
+    for (const auto& group : config_.groups) {
+        if (group.action != config::GroupAction::Protect) continue;
+        const std::string id = group.address.to_string();
+        const access::Role own_role = role_in(group, config_.instance.name);
+        if (own_role != access::Role::Receiver) {
+            error = "group " + id + ": keying.mode \"lkh\" receives keys from the group's " +
+                    "senders, so its access list must name this node (" + config_.instance.name +
+                    ") as a member but not as a sender (it is " +
+                    std::string(access::to_string(own_role)) +
+                    "); a sender box runs keying.mode \"mike\"";
+            return false;
+        }
+        lkh_receiver_->add_group(group, now);
+    }
+    std::printf(
+        "mcsec-controld: LKH receiver of %zu groups%s; no hellos (silent after "
+        "registering)\n",
+        lkh_receiver_->groups().size(), settings.emcon ? " under EMCON" : "");
+    std::fflush(stdout);
+    run_due();
+    return true;
+}
+
 bool Daemon::start_prefix_exchange(const config::Port& black, const config::IpAddress& address,
                                    std::uint64_t startup, std::string& error) {
     if (!options_.tls_credentials) {
@@ -243,6 +302,7 @@ void Daemon::send_prefix_messages(std::vector<idp::OutgoingMessage> messages) {
 
 void Daemon::stop() {
     const auto now = idp::Clock::now();
+    if (!registration_) return;  // an LKH receiver says nothing when it goes
     RegistrationEffects effects;
     registration_->leave_all(now, effects);
     apply(effects, now);
@@ -283,10 +343,24 @@ void Daemon::on_datagram(std::span<const std::uint8_t> datagram, const std::stri
             }
             break;
         }
-    } else if (registration::has_registration_magic(datagram)) {
+    } else if (registration::has_registration_magic(datagram) && registration_) {
         RegistrationEffects effects;
         registration_->on_datagram(datagram, source, now, wall, effects);
         apply(effects, now);
+    } else if (datagram.size() >= 2 && datagram[0] == 'L' && datagram[1] == 'R' &&
+               (lkh_sender_ || lkh_receiver_)) {
+        LkhEffects effects;
+        if (lkh_sender_) lkh_sender_->on_registration(datagram, source, wall, now, effects);
+        if (lkh_receiver_) lkh_receiver_->on_registration(datagram, wall, now, effects);
+        apply(effects, now);
+    } else if (datagram.size() >= 2 && datagram[0] == 'L' && datagram[1] == 'K' &&
+               (lkh_sender_ || lkh_receiver_)) {
+        // Senders hear their TM's pushes too; only receivers apply them.
+        if (lkh_receiver_) {
+            LkhEffects effects;
+            lkh_receiver_->on_push(datagram, wall, now, effects);
+            apply(effects, now);
+        }
     } else {
         ++unknown_datagrams_;
     }
@@ -311,7 +385,7 @@ void Daemon::on_idp_events(const std::vector<idp::IdpEvent>& events) {
             prefix_channel_->forget(e.node_id);
         }
     }
-    if (appeared && (was_tm || is_tm())) {
+    if (appeared && hello_sender_ && (was_tm || is_tm())) {
         // A (re)appeared peer refuses our keying messages (MIKE ties each to our IDP session)
         // until it has heard our hello, which may be an interval away, and its join waits for
         // us if we are the TM (or were, and hand over to it). So the TM sends a hello now,
@@ -342,6 +416,15 @@ access::NodeFacts Daemon::facts_of(const NodeId& node) const {
 access::Role Daemon::role_in(const config::Group& group, const NodeId& node) const {
     if (!group.access) return access::Role::Sender;  // an open group: nothing to look up
     return access::role_in(group.access, facts_of(node));
+}
+
+access::Role Daemon::role_with(const config::Group& group, const NodeId& node,
+                               std::span<const std::uint8_t> credential) const {
+    if (!group.access) return access::Role::Sender;
+    // The credential the message carries (its signature check verifies it next); without one
+    // (a PSK deployment) the node id alone decides.
+    if (credential.empty()) return role_in(group, node);
+    return access::role_in(group.access, {node, identity::certificate_attributes(credential)});
 }
 
 idp::IdpEvent Daemon::event_for_group(const GroupEngine& engine, const idp::IdpEvent& event) {
@@ -378,7 +461,15 @@ void Daemon::drain_keying(idp::TimePoint now) {
         while (auto key = engine.keying.take_new_key()) install(engine, *key, now);
         for (const auto& datagram : datagrams) send_keying(engine, datagram);
     }
-    follow_tms(now);
+    if (lkh_sender_) {
+        LkhEffects effects;
+        for (const auto& engine : engines_) {
+            lkh_sender_->follow(*engine.group, engine.keying.is_tm(), now, effects);
+        }
+        lkh_sender_->poll(now, effects);
+        apply(effects, now);
+    }
+    if (registration_) follow_tms(now);
 }
 
 void Daemon::send_keying(const GroupEngine& engine, std::span<const std::uint8_t> datagram) {
@@ -485,6 +576,11 @@ void Daemon::install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePo
             std::min_element(engine.epoch_of_spi.begin(), engine.epoch_of_spi.end(),
                              [](const auto& a, const auto& b) { return a.second < b.second; }));
     }
+    if (lkh_sender_) {
+        LkhEffects lkh;
+        lkh_sender_->on_tek(*engine.group, key.epoch, key.spi, key.key_and_salt.view(), now, lkh);
+        apply(lkh, now);
+    }
     RegistrationEffects effects;
     if (!registration_->epoch_installed(engine.group->address, key.epoch, key.spi, now, effects)) {
         // MIKE derives SPIs from the tree; a collision with another group this TM serves is
@@ -495,6 +591,65 @@ void Daemon::install(GroupEngine& engine, const mike::EpochKey& key, idp::TimePo
         engine.keying.request_rekey(now);
     }
     apply(effects, now);
+}
+
+void Daemon::apply(LkhEffects& effects, idp::TimePoint now) {
+    for (const auto& datagram : effects.multicast) socket_->send(datagram);
+    for (const auto& reply : effects.unicast) {
+        const auto address = config::IpAddress::parse(reply.to.substr(0, reply.to.find('%')));
+        if (!address || !socket_->send_to(*address, reply.datagram)) ++unroutable_datagrams_;
+    }
+    for (const auto& line : effects.log) {
+        std::printf("mcsec-controld: %s t=%.6f\n", line.c_str(), wall_seconds());
+    }
+    if (!effects.log.empty()) std::fflush(stdout);
+    for (auto& alarm : effects.alarms) {
+        raise_alarm(std::move(alarm.kind), std::move(alarm.group), 0, std::move(alarm.detail),
+                    std::move(alarm.peer));
+    }
+    for (const auto& group : effects.rekeys) {
+        GroupEngine* engine = engine_for(group);
+        if (engine != nullptr && engine->keying.is_tm()) engine->keying.request_rekey(now);
+    }
+    for (auto& key : effects.keys) {
+        // A receiver box: the TEK is installed for receiving only (it is no sender, so no
+        // sender ID: 0 is never one MIKE assigns).
+        std::string error;
+        const std::string group = key.group->address.to_string();
+        if (installer_ && !installer_->install(*key.group, key.spi, key.key_and_salt, 0, now, error,
+                                               /*may_send=*/false)) {
+            raise_alarm("SERVER_CONFLICT", group, key.spi,
+                        "cannot install LKH epoch " + std::to_string(key.epoch) + ": " + error);
+            continue;
+        }
+        std::printf("mcsec-controld: group %s epoch %lu key kcv %s spi 0x%08x via lkh t=%.6f\n",
+                    group.c_str(), static_cast<unsigned long>(key.epoch),
+                    key_check_value(key.key_and_salt.view()).c_str(), key.spi, wall_seconds());
+        std::fflush(stdout);
+    }
+    effects = {};
+}
+
+std::string Daemon::revoke_receiver(const std::string& group, const NodeId& node) {
+    if (!lkh_sender_) {
+        throw std::invalid_argument(
+            "this box distributes no keys by LKH (a sender box with a [keying.lkh] table does)");
+    }
+    const auto now = idp::Clock::now();
+    std::string outcome = lkh_sender_->revoke(group, node, now);
+    std::printf("mcsec-controld: group %s: LKH receiver %s revoked by the operator: %s t=%.6f\n",
+                group.c_str(), node.c_str(), outcome.c_str(), wall_seconds());
+    std::fflush(stdout);
+    arm_timer();
+    return outcome;
+}
+
+void Daemon::register_again(const std::string& group) {
+    if (!lkh_receiver_) {
+        throw std::invalid_argument("this box is no LKH receiver (keying.mode \"lkh\")");
+    }
+    lkh_receiver_->register_again(group, idp::Clock::now());
+    run_due();
 }
 
 void Daemon::raise_alarm(std::string kind, std::string group, std::uint32_t spi, std::string detail,
@@ -541,15 +696,24 @@ void Daemon::run_due() {
         socket_->drain(kMaxDrainedBeforeExpiry);
     }
     const auto now = idp::Clock::now();
-    if (auto hello = hello_sender_->poll(now)) socket_->send(*hello);
+    if (hello_sender_) {
+        if (auto hello = hello_sender_->poll(now)) socket_->send(*hello);
+    }
     std::vector<idp::IdpEvent> events;
     peer_table_.expire(now, events);
     on_idp_events(events);
     check_lifetimes(now);
     check_sender_id_conflicts(now);
-    RegistrationEffects effects;
-    registration_->on_timer(now, effects);
-    apply(effects, now);
+    if (registration_) {
+        RegistrationEffects effects;
+        registration_->on_timer(now, effects);
+        apply(effects, now);
+    }
+    if (lkh_receiver_) {
+        LkhEffects effects;
+        lkh_receiver_->poll(now, effects);
+        apply(effects, now);
+    }
     if (prefix_exchange_) send_prefix_messages(prefix_exchange_->poll(now));
     drain_keying(now);
     if (installer_) installer_->run_due(now);
@@ -612,13 +776,22 @@ void Daemon::check_sender_id_conflicts(idp::TimePoint now) {
 }
 
 void Daemon::arm_timer() {
-    auto due = hello_sender_->next_due();
+    auto due = idp::TimePoint::max();
+    if (hello_sender_) due = hello_sender_->next_due();
     if (auto expiry = peer_table_.next_expiry()) due = std::min(due, *expiry);
     if (installer_) {
         if (auto step = installer_->next_due()) due = std::min(due, *step);
     }
     for (const auto& engine : engines_) due = std::min(due, engine.keying.next_due());
-    if (auto step = registration_->next_due()) due = std::min(due, *step);
+    if (registration_) {
+        if (auto step = registration_->next_due()) due = std::min(due, *step);
+    }
+    if (lkh_sender_) {
+        if (auto step = lkh_sender_->next_due()) due = std::min(due, *step);
+    }
+    if (lkh_receiver_) {
+        if (auto step = lkh_receiver_->next_due()) due = std::min(due, *step);
+    }
     if (prefix_exchange_) {
         if (auto step = prefix_exchange_->next_due()) due = std::min(due, *step);
     }

@@ -17,6 +17,9 @@
 #include "daemon_alarm_log.hpp"
 #include "datagram_admission.hpp"
 #include "discovery_socket.hpp"
+#include "lkh_effects.hpp"
+#include "lkh_receiver_service.hpp"
+#include "lkh_sender_service.hpp"
 #include "mcsec/config/config.hpp"
 #include "mcsec/control/access/group_access.hpp"
 #include "mcsec/control/authenticator.hpp"
@@ -76,6 +79,14 @@ class Daemon {
     bool attached() const { return installer_ != nullptr; }
     const SaInstaller* installer() const { return installer_.get(); }
     const RegistrationService* registration() const { return registration_.get(); }
+    // LKH: the key servers of a sender box with [keying.lkh], the registrations of a receiver
+    // box (keying.mode "lkh"); null where the box has none.
+    const LkhSenderService* lkh_sender() const { return lkh_sender_.get(); }
+    const LkhReceiverService* lkh_receiver() const { return lkh_receiver_.get(); }
+    // The operator's LKH requests (see LkhSenderService::revoke, LkhReceiverService::
+    // register_again); std::invalid_argument / std::logic_error for what cannot be done here.
+    std::string revoke_receiver(const std::string& group, const NodeId& node);
+    void register_again(const std::string& group);
     // Null with a PSK identity (no TLS channel).
     const idp::PrefixExchange* prefix_exchange() const { return prefix_exchange_.get(); }
     const TlsPeerChannel* prefix_channel() const { return prefix_channel_.get(); }
@@ -84,6 +95,10 @@ class Daemon {
     // Group access (the group policy database): `node`'s role in `group` by this node's config
     // and what discovery verified of the node (its certificate's attributes).
     access::Role role_in(const config::Group& group, const NodeId& node) const;
+    // The same for a node that is not a discovery peer (an LKH receiver, or a sender heard by
+    // one), from the credential its message carries.
+    access::Role role_with(const config::Group& group, const NodeId& node,
+                           std::span<const std::uint8_t> credential) const;
     // Discovery events withheld from a group's keying: the peer announced the group but its
     // access list does not admit it (each also raises ACCESS_VIOLATION).
     std::uint64_t refused_announcements() const { return refused_announcements_; }
@@ -99,6 +114,10 @@ class Daemon {
 
   private:
     bool start_keying(std::uint64_t startup, std::string& error);
+    // keying.mode "lkh": each protected group is received through LKH registration.
+    bool start_lkh_receiving(std::string& error);
+    // Sends, logs, alarms and installs what the LKH services asked for.
+    void apply(LkhEffects& effects, idp::TimePoint now);
     // `arrived`: when the kernel received it (hellos are judged as of then).
     void on_datagram(std::span<const std::uint8_t> datagram, const std::string& source,
                      idp::TimePoint arrived);
@@ -144,6 +163,8 @@ class Daemon {
     std::unique_ptr<RegistrationService> registration_;
     std::unique_ptr<idp::PrefixExchange> prefix_exchange_;
     std::unique_ptr<TlsPeerChannel> prefix_channel_;
+    std::unique_ptr<LkhSenderService> lkh_sender_;
+    std::unique_ptr<LkhReceiverService> lkh_receiver_;
     idp::PeerTable peer_table_;
     DatagramAdmission admission_;       // after peer_table_, which it consults
     std::vector<GroupEngine> engines_;  // one per protected group

@@ -40,6 +40,10 @@ bool refused_unsigned(const DatagramClaims& claims, const idp::Peer* peer) {
             return !claims.parsed || peer == nullptr || peer->state != idp::PeerState::Up;
         case DatagramProtocol::IdpHello:
         case DatagramProtocol::Registration:
+        case DatagramProtocol::LkhPush:
+        case DatagramProtocol::LkhRegistration:
+            // LKH receivers send no hellos (EMCON), so their REGISTERs come from nodes discovery
+            // never saw: budgeted signature work, like a first hello.
             return !claims.parsed;
     }
     return false;

@@ -7,6 +7,7 @@
 #include "mcsec/control/registration/wire_format.hpp"
 #include "mcsec/control/wire/byte_io.hpp"
 #include "mcsec/control/wire/fields.hpp"
+#include "mcsec/control/wire/frame.hpp"
 #include "mcsec/control/wire/node_id.hpp"
 
 namespace mcsec::control {
@@ -36,6 +37,16 @@ void peek_registration(std::span<const std::uint8_t> datagram, DatagramClaims& c
         return;
     }
     wire::ByteReader reader(datagram.first(header.length).subspan(registration::kHeaderBytes));
+    claims.parsed = wire::read_node_id(reader, claims.sender) == wire::FieldError::Ok;
+}
+
+// LKH (docs/protocol/lkh.md): header, u8 group id length, group id, then the sender's node id
+// (the receiver's in a REGISTER, the designated sender's in REKEY, STATE and WELCOME).
+void peek_lkh(std::span<const std::uint8_t> datagram, DatagramClaims& claims) {
+    if (datagram.size() < wire::kHeaderBytes) return;
+    wire::ByteReader reader(datagram.subspan(wire::kHeaderBytes));
+    const auto group_length = reader.u8();
+    if (!group_length || *group_length == 0 || !reader.bytes(*group_length)) return;
     claims.parsed = wire::read_node_id(reader, claims.sender) == wire::FieldError::Ok;
 }
 
@@ -69,6 +80,10 @@ DatagramClaims classify_datagram(std::span<const std::uint8_t> datagram) {
     } else if (registration::has_registration_magic(datagram)) {
         claims.protocol = DatagramProtocol::Registration;
         peek_registration(datagram, claims);
+    } else if (datagram[0] == 'L' && (datagram[1] == 'K' || datagram[1] == 'R')) {
+        claims.protocol =
+            datagram[1] == 'K' ? DatagramProtocol::LkhPush : DatagramProtocol::LkhRegistration;
+        peek_lkh(datagram, claims);
     }
     return claims;
 }

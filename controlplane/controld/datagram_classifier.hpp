@@ -14,11 +14,13 @@
 namespace mcsec::control {
 
 enum class DatagramProtocol : std::uint8_t {
-    Unknown,       // no magic we know: counted by the daemon, never verified
-    IdpHello,      // "ID", type HELLO
-    IdpOther,      // "ID", another type (prefix messages travel over TLS, not here)
-    Mike,          // "MK"
-    Registration,  // "RG"
+    Unknown,          // no magic we know: counted by the daemon, never verified
+    IdpHello,         // "ID", type HELLO
+    IdpOther,         // "ID", another type (prefix messages travel over TLS, not here)
+    Mike,             // "MK"
+    Registration,     // "RG"
+    LkhPush,          // "LK": REKEY and STATE from a group's designated sender
+    LkhRegistration,  // "LR": REGISTER from a receiver, WELCOME from a sender
 };
 
 struct DatagramClaims {

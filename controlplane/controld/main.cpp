@@ -78,9 +78,6 @@ int main(int argc, char** argv) {
             "and mcsecctl sa rolls them over; mcsec-controld runs with \"mike\"",
             2);
     }
-    if (cfg.keying.mode == config::KeyingMode::Lkh) {
-        return fail("keying.mode \"lkh\" is not implemented yet; use \"mike\"", 2);
-    }
     auto identity = control::identity::load_authenticator(cfg.identity, cfg.instance.name,
                                                           std::chrono::system_clock::now());
     if (!identity.ok()) return fail("identity: " + identity.error);

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "datagram_admission.hpp"
+#include "lkh_operator_view.hpp"
 #include "mcsec/control/identity/failure_caching_authenticator.hpp"
 #include "mcsec/control/idp/hello_verdict.hpp"
 #include "mcsec/control/mike/protocol/verdict.hpp"
@@ -131,6 +132,7 @@ Json DaemonOperatorBackend::groups() {
              {"registration", registration_of(daemon_, g)},
              {"rekeyed_ms_ago", g.keyed_at ? Json(ms_since(*g.keyed_at)) : Json(nullptr)}});
     }
+    for (auto& row : lkh_receiver_group_rows(daemon_)) out.push_back(std::move(row));
     return out;
 }
 
@@ -261,7 +263,8 @@ Json DaemonOperatorBackend::counters() {
             {"send_failures", daemon_.send_failures()},
             {"registration", registration},
             {"hello_verdicts", hello},
-            {"mike", mike}};
+            {"mike", mike},
+            {"lkh", lkh_counters_view(daemon_)}};
 }
 
 Json DaemonOperatorBackend::rekey(std::optional<std::string> group) {
@@ -272,6 +275,36 @@ Json DaemonOperatorBackend::rekey(std::optional<std::string> group) {
     } catch (const std::logic_error& e) {
         throw api::OperatorError(e.what());
     }
+}
+
+// The LKH requests: std::invalid_argument and std::logic_error are the operator's mistakes.
+template <typename Call>
+Json refused_as_operator_error(Call call) {
+    try {
+        return call();
+    } catch (const std::invalid_argument& e) {
+        throw api::OperatorError(e.what());
+    } catch (const std::logic_error& e) {
+        throw api::OperatorError(e.what());
+    }
+}
+
+Json DaemonOperatorBackend::receivers(const std::string& group) {
+    return refused_as_operator_error([&] { return lkh_receivers_view(daemon_, group); });
+}
+
+Json DaemonOperatorBackend::revoke(const std::string& group, const std::string& node) {
+    return refused_as_operator_error([&] {
+        return Json{
+            {"group", group}, {"node", node}, {"outcome", daemon_.revoke_receiver(group, node)}};
+    });
+}
+
+Json DaemonOperatorBackend::lkh_register(const std::string& group) {
+    return refused_as_operator_error([&] {
+        daemon_.register_again(group);
+        return Json{{"group", group}, {"registering", true}};
+    });
 }
 
 }  // namespace mcsec::control

@@ -19,6 +19,9 @@ class DaemonOperatorBackend final : public api::OperatorBackend {
     api::Json alarms() override;
     api::Json counters() override;
     api::Json rekey(std::optional<std::string> group) override;
+    api::Json receivers(const std::string& group) override;
+    api::Json revoke(const std::string& group, const std::string& node) override;
+    api::Json lkh_register(const std::string& group) override;
 
   private:
     Daemon& daemon_;

@@ -44,11 +44,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             return p;
         }(),
         auth);
-    static RegistrationDesk desk(group, distribution, auth, [](const NodeId&) { return true; });
+    static RegistrationDesk desk(group, distribution, auth,
+                                 [](const NodeId&, std::span<const std::uint8_t>) { return true; });
     static const RegistrationRequest request = *RegistrationRequest::create(group, auth);
     const std::span<const std::uint8_t> datagram(data, size);
     (void)parses_as_registration_message(datagram);
     (void)desk.on_register(datagram, {}, {});
-    (void)request.open(datagram, auth, [](const NodeId&) { return true; }, {});
+    (void)request.open(datagram, auth,
+                       [](const NodeId&, std::span<const std::uint8_t>) { return true; }, {});
     return 0;
 }

@@ -42,16 +42,16 @@ class BlackBridge:
         run(f"ip -n {self.bridge_ns} link add br0 type bridge mcast_snooping 0")
         run(f"ip -n {self.bridge_ns} link set br0 up")
 
-    def add_port(self, name, port, addresses):
-        """Namespace `name` with `black0` on the bridge (bridge side `port`), /24 addresses and
-        a multicast route."""
+    def add_port(self, name, port, addresses, prefix_length=24):
+        """Namespace `name` with `black0` on the bridge (bridge side `port`), addresses of
+        `prefix_length` bits and a multicast route."""
         run(f"ip netns add {name}")
         run(f"ip link add black0 netns {name} type veth peer name {port} netns {self.bridge_ns}")
         run(f"ip -n {self.bridge_ns} link set {port} master br0 up")
         run(f"ip -n {name} link set lo up")
         run(f"ip -n {name} link set black0 up")
         for a in addresses:
-            run(f"ip -n {name} addr add {a}/24 dev black0")
+            run(f"ip -n {name} addr add {a}/{prefix_length} dev black0")
         run(f"ip -n {name} route add 224.0.0.0/4 dev black0")
 
     def teardown(self, procs=(), grace_s=0):

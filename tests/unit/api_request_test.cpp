@@ -99,11 +99,41 @@ TEST(ApiRequest, OverlongGroupIsRefused) {
 TEST(ApiRequest, UnknownCommandAndTargetSayWhatExists) {
     const auto command = parsed_error(R"({"command":"reboot"})");
     EXPECT_EQ(command.code, ErrorCode::UnknownCommand);
-    EXPECT_EQ(command.message, "unknown command 'reboot' (show, rekey)");
+    EXPECT_EQ(command.message, "unknown command 'reboot' (show, rekey, revoke, lkh-register)");
     const auto target = parsed_error(R"({"command":"show","what":"keys"})");
     EXPECT_EQ(target.code, ErrorCode::UnknownCommand);
     EXPECT_NE(target.message.find("status, peers, groups, sas, alarms, counters"),
               std::string::npos);
+}
+
+TEST(ApiRequest, LkhRequestsNeedTheirMembers) {
+    EXPECT_EQ(parsed_ok(R"({"command":"show","what":"receivers","group":"239.1.1.1"})"),
+              (Request{Command::Receivers, std::string("239.1.1.1")}));
+    EXPECT_EQ(parsed_ok(R"({"command":"revoke","group":"239.1.1.1","node":"rx-7"})"),
+              (Request{Command::Revoke, std::string("239.1.1.1"), std::string("rx-7")}));
+    EXPECT_EQ(parsed_ok(R"({"command":"lkh-register","group":"239.1.1.1"})"),
+              (Request{Command::LkhRegister, std::string("239.1.1.1")}));
+    // Each refusal names what is wrong; none is taken as "every group".
+    for (const char* line : {
+             R"({"command":"show","what":"receivers"})",
+             R"({"command":"show","what":"peers","group":"239.1.1.1"})",
+             R"({"command":"revoke","group":"239.1.1.1"})",
+             R"({"command":"revoke","node":"rx-7"})",
+             R"({"command":"revoke","group":"239.1.1.1","node":""})",
+             R"({"command":"revoke","group":"239.1.1.1","node":7})",
+             R"({"command":"revoke","group":"239.1.1.1","node":"rx-7","all":true})",
+             R"({"command":"lkh-register"})",
+         }) {
+        EXPECT_EQ(parsed_error(line).code, ErrorCode::BadRequest) << line;
+    }
+    const std::string long_node(33, 'n');
+    EXPECT_EQ(parsed_error(R"({"command":"revoke","group":"g","node":")" + long_node + "\"}").code,
+              ErrorCode::BadRequest);
+    for (const Request& request : {Request{Command::Receivers, std::string("g")},
+                                   Request{Command::Revoke, std::string("g"), std::string("n")},
+                                   Request{Command::LkhRegister, std::string("g")}}) {
+        EXPECT_EQ(parsed_ok(encode_request(request).dump()), request);
+    }
 }
 
 TEST(ApiRequest, ErrorMessagesDoNotEchoLongInput) {

@@ -1194,6 +1194,51 @@ TEST(ConfigKeying, ManualSasNeedManualMode) {
               "manual_sas are only used when keying.mode is 'manual' (it is 'mike')");
 }
 
+// [keying.lkh]: sender keys on a mike box, emcon on an lkh box, nothing under manual keying.
+std::string with_lkh(std::string_view mode, std::string_view lkh_lines) {
+    auto text =
+        with_replaced(mike_config(), "mode = \"mike\"", "mode = \"" + std::string(mode) + "\"");
+    return with_replaced(text, "[discovery]",
+                         "[keying.lkh]\n" + std::string(lkh_lines) + "\n[discovery]");
+}
+
+TEST(ConfigKeyingLkh, SenderSettingsAreReadAndChecked) {
+    const auto result = load(with_lkh("mike",
+                                      "degree = 8\nmax_receivers = 100000\nlink_bps = 9600\n"
+                                      "copies = 4\nbatch_window_ms = 2000\n"
+                                      "state_interval_ms = 30000\nadmission = \"renew\""));
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    const auto& lkh = *result.config().keying.lkh;
+    EXPECT_EQ(lkh.degree, 8u);
+    EXPECT_EQ(lkh.max_receivers, 100000u);
+    EXPECT_EQ(lkh.copies, 4u);
+    EXPECT_EQ(lkh.batch_window_ms, 2000u);
+    EXPECT_EQ(lkh.state_interval_ms, 30000u);
+    EXPECT_TRUE(lkh.renew_on_admission);
+    EXPECT_FALSE(load(mike_config()).config().keying.lkh) << "absent: no LKH distribution";
+
+    EXPECT_TRUE(
+        has_error(load(with_lkh("mike", "degree = 3")), "keying.lkh.degree", "must be 2, 4 or 8"));
+    EXPECT_TRUE(has_error(load(with_lkh("mike", "copies = 0")), "keying.lkh.copies",
+                          "must be between 1 and 10"));
+    EXPECT_TRUE(has_error(load(with_lkh("mike", "admission = \"later\"")), "keying.lkh.admission",
+                          "must be \"hand-over\" or \"renew\""));
+    EXPECT_TRUE(has_error(load(with_lkh("mike", "degre = 4")), "keying.lkh.degre", "unknown key"));
+}
+
+TEST(ConfigKeyingLkh, EachSideRefusesTheOtherSidesKeys) {
+    const auto receiver = load(with_lkh("lkh", "emcon = true"));
+    ASSERT_TRUE(receiver.ok()) << all_errors(receiver);
+    EXPECT_TRUE(receiver.config().keying.lkh->emcon);
+    EXPECT_TRUE(has_error(load(with_lkh("lkh", "copies = 2")), "keying.lkh.copies",
+                          "applies to sender boxes"));
+    EXPECT_TRUE(has_error(load(with_lkh("mike", "emcon = true")), "keying.lkh.emcon",
+                          "applies to receiver boxes"));
+    const auto manual = with_replaced(kValidConfig, "mode = \"manual\"",
+                                      "mode = \"manual\"\n[keying.lkh]\nemcon = true");
+    EXPECT_TRUE(has_error(load(manual), "keying.lkh", "needs keying.mode"));
+}
+
 // --- manual SAs -------------------------------------------------------------------------------
 
 TEST(ConfigManualSas, UnknownGroup) {

@@ -59,8 +59,9 @@ class LkhNet {
         auto registration = distribution_->admit(id, now_);
         ASSERT_TRUE(registration);
         auths_[id] = std::make_unique<TestAuthenticator>(id);
-        ReceptionParams params{kGroup, distribution_->shape(), &*registration,
-                               [](const NodeId& node) { return node == "sender-1"; }};
+        ReceptionParams params{
+            kGroup, distribution_->shape(), &*registration,
+            [](const NodeId& node, std::span<const std::uint8_t>) { return node == "sender-1"; }};
         receivers_.erase(id);
         receivers_.emplace(id, *KeyReception::create(params, *auths_[id]));
     }
@@ -201,8 +202,9 @@ TEST(LkhEngine, ForgedReplayedAndForeignPushesAreRefusedAndCounted) {
     auto registration = *distribution.admit("rx-0", TimePoint{});
     TestAuthenticator verifier("rx-0");
     auto reception = *KeyReception::create(
-        ReceptionParams{kGroup, distribution.shape(), &registration,
-                        [](const NodeId& node) { return node == "sender-1"; }},
+        ReceptionParams{
+            kGroup, distribution.shape(), &registration,
+            [](const NodeId& node, std::span<const std::uint8_t>) { return node == "sender-1"; }},
         verifier);
     ASSERT_TRUE(distribution.on_tek(Tek{1, 7, std::vector<std::uint8_t>(20, 1)}, TimePoint{}));
     const auto datagrams = distribution.poll(TimePoint{} + 10s);
@@ -264,6 +266,49 @@ TEST(LkhEngine, AReceiverAwayLongerThanStateCoversMustReRegister) {
     net.add("rx-1");
     net.run_for(10s);
     EXPECT_EQ(net.holding(net.epoch()), net.receivers().size());
+}
+
+}  // namespace
+}  // namespace mcsec::control::lkh
+
+namespace mcsec::control::lkh {
+namespace {
+
+// A new designated sender that cannot continue the old tree starts its own (a new tree id, its
+// message ids from 1 again): the first thing it sends (its first TEK, then a State, even with
+// nobody admitted yet) makes every receiver of the old tree ask to register again, instead of
+// following messages it cannot open or refusing them as replays.
+TEST(LkhEngine, ReceiversOfAnOldTreeReRegisterWhenANewKeyServerStarts) {
+    using namespace std::chrono_literals;
+    LkhNet net(20, 0.0);
+    net.tek(1);
+    net.run_for(5s);
+    ASSERT_EQ(net.holding(1), 20u);
+    TestAuthenticator successor("sender-1");  // the same check accepts it as a sender
+    DistributionParams params;
+    params.group_id = kGroup;
+    params.max_receivers = 1024;
+    auto fresh = *KeyDistribution::create(params, successor);
+    const std::vector<std::uint8_t> tek(36, 2);
+    ASSERT_TRUE(fresh.on_tek(Tek{2, 0x102, tek}, net.now()));
+    std::map<std::string, std::uint64_t> replays;
+    for (auto& [id, receiver] : net.receivers())
+        replays[id] = receiver.count(ReceptionVerdict::Replay);
+    std::size_t heard = 0;
+    for (TimePoint now = net.now(); now < net.now() + 2s; now += 10ms) {
+        for (const auto& datagram : fresh.poll(now)) {
+            ++heard;
+            for (auto& [id, receiver] : net.receivers()) receiver.on_datagram(datagram, kWall);
+        }
+    }
+    EXPECT_GE(heard, 2u) << "the first TEK and the State that announces the tree";
+    for (auto& [id, receiver] : net.receivers()) {
+        EXPECT_TRUE(receiver.needs_reregistration()) << id;
+        EXPECT_EQ(receiver.keys().tek()->epoch, 1u) << id << " took nothing from the new tree";
+        EXPECT_GE(receiver.count(ReceptionVerdict::OtherTree), 1u) << id;
+        EXPECT_EQ(receiver.count(ReceptionVerdict::Replay), replays[id])
+            << id << ": the new tree's ids start at 1 again, yet none is taken as a replay";
+    }
 }
 
 }  // namespace

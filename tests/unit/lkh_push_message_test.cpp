@@ -53,8 +53,8 @@ TEST(LkhPushMessage, RoundTripsAndVerifiesUnderTheSendersSignature) {
     // 45 bytes per wrapped seed, 5 per chained one, 48 for the TEK: the sizes lkh.md gives.
     std::size_t entries = 0;
     for (const WrappedKey& key : f.push.keys) entries += key.chained ? 5 : 45;
-    EXPECT_EQ(bytes.size(), 6 + 1 + kGroup.size() + 1 + 6 + 8 + 1 + 1 + 8 + 2 + entries + 1 + 8 +
-                                4 + 1 + 48 + 2 + sender.credential().size() + 2 +
+    EXPECT_EQ(bytes.size(), 6 + 1 + kGroup.size() + 1 + 6 + 8 + 8 + 1 + 1 + 8 + 2 + entries + 1 +
+                                8 + 4 + 1 + 48 + 2 + sender.credential().size() + 2 +
                                 TestAuthenticator::kSignatureBytes);
 }
 

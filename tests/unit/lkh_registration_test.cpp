@@ -15,7 +15,9 @@ using namespace std::chrono_literals;
 
 const std::vector<std::uint8_t> kGroup = {'2', '3', '9', '.', '3', '.', '3', '.', '3'};
 const auto kWall = std::chrono::system_clock::time_point{} + std::chrono::hours(24 * 365 * 50);
-const auto is_sender = [](const NodeId& node) { return node == "sender-1"; };
+const auto is_sender = [](const NodeId& node, std::span<const std::uint8_t>) {
+    return node == "sender-1";
+};
 
 struct Desk {
     TestAuthenticator sender{"sender-1"};
@@ -31,8 +33,9 @@ struct Desk {
                   return p;
               }(),
               sender)),
-          desk(kGroup, distribution, sender,
-               [](const NodeId& node) { return node.starts_with("rx-"); }) {
+          desk(kGroup, distribution, sender, [](const NodeId& node, std::span<const std::uint8_t>) {
+              return node.starts_with("rx-");
+          }) {
         EXPECT_TRUE(
             distribution.on_tek(Tek{4, 0x44, std::vector<std::uint8_t>(36, 4)}, TimePoint{}));
     }
@@ -123,7 +126,8 @@ TEST(LkhRegistration, OnlyTheRequesterOpensTheAnswerAndOnlyFromASender) {
               RegistrationVerdict::NotExpected);
     EXPECT_EQ(request
                   .open(
-                      answer.reply, rx, [](const NodeId&) { return false; }, kWall)
+                      answer.reply, rx,
+                      [](const NodeId&, std::span<const std::uint8_t>) { return false; }, kWall)
                   .verdict,
               RegistrationVerdict::NotExpected);
     // Any altered byte: it no longer parses, verifies or opens.
@@ -147,7 +151,7 @@ TEST(LkhRegistration, OnlyTheRequesterOpensTheAnswerAndOnlyFromASender) {
         }(),
         forger);
     RegistrationDesk forged_desk(kGroup, forged_distribution, forger,
-                                 [](const NodeId&) { return true; });
+                                 [](const NodeId&, std::span<const std::uint8_t>) { return true; });
     const auto lured = *RegistrationRequest::create(kGroup, rx_there);
     const auto forged = forged_desk.on_register(lured.datagram(), kWall, TimePoint{});
     ASSERT_EQ(forged.verdict, RegistrationVerdict::Accepted);

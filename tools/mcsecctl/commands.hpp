@@ -34,5 +34,9 @@ int show_alarms(const Args& args);
 int show_sas(const Args& args);
 int show_control_counters(const Args& args);
 int rekey(const Args& args);  // rekey [GROUP]
+// LKH (lkh_commands.cpp).
+int show_receivers(const Args& args);  // show receivers GROUP
+int revoke(const Args& args);          // revoke GROUP NODE
+int lkh_register(const Args& args);    // lkh-register GROUP
 
 }  // namespace mcsec::ctl

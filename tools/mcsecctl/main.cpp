@@ -11,6 +11,10 @@ const char* kUsage =
     "                                from mcsec-controld (socket /run/mcsec/NAME.sock);\n"
     "                                sas: the SAs it installed, with epoch and sender ID\n"
     "  rekey [GROUP]                 start a rekey of GROUP (--group GROUP), or of all groups\n"
+    "  show receivers GROUP          LKH: the group's key tree and receivers (on its TM), or\n"
+    "                                this receiver box's registration\n"
+    "  revoke GROUP NODE             LKH: remove receiver NODE from GROUP's key tree (on the TM)\n"
+    "  lkh-register GROUP            LKH receiver under EMCON: register GROUP again\n"
     "  show counters                 rx/tx and drops by reason, summed over lcores; rx per lcore\n"
     "  show sa                       SAs in the shared-memory table (what the fast path sees)\n"
     "  sa add --group G --spi S --key HEX [--source P]\n"
@@ -58,6 +62,10 @@ int main(int argc, char** argv) {
     if (w.size() == 2 && w[0] == "show" && w[1] == "control-counters")
         return mcsec::ctl::show_control_counters(args);
     if (!w.empty() && w.size() <= 2 && w[0] == "rekey") return mcsec::ctl::rekey(args);
+    if (w.size() == 3 && w[0] == "show" && w[1] == "receivers")
+        return mcsec::ctl::show_receivers(args);
+    if (!w.empty() && w[0] == "revoke") return mcsec::ctl::revoke(args);
+    if (!w.empty() && w[0] == "lkh-register") return mcsec::ctl::lkh_register(args);
     std::cerr << "mcsecctl: unknown command\n" << kUsage;
     return 2;
 }

@@ -20,13 +20,29 @@ Json call_backend(OperatorBackend& backend, const Request& request) {
             return backend.alarms();
         case Command::Counters:
             return backend.counters();
+        case Command::Receivers:
+            return backend.receivers(request.group.value_or(""));
         case Command::Rekey:
             return backend.rekey(request.group);
+        case Command::Revoke:
+            return backend.revoke(request.group.value_or(""), request.node.value_or(""));
+        case Command::LkhRegister:
+            return backend.lkh_register(request.group.value_or(""));
     }
     throw OperatorError("command not implemented");
 }
 
 }  // namespace
+
+Json OperatorBackend::receivers(const std::string&) {
+    throw OperatorError("this daemon has no LKH key distribution");
+}
+Json OperatorBackend::revoke(const std::string&, const std::string&) {
+    throw OperatorError("this daemon has no LKH key distribution");
+}
+Json OperatorBackend::lkh_register(const std::string&) {
+    throw OperatorError("this daemon has no LKH key distribution");
+}
 
 Json dispatch(OperatorBackend& backend, const Request& request) {
     try {

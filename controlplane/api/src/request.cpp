@@ -4,19 +4,21 @@
 #include <initializer_list>
 #include <string>
 #include <utility>
+#include <variant>
 
 namespace mcsec::control::api {
 
 namespace {
 
-// The show targets in wire spelling, indexed by Command (Rekey is not a show target).
-constexpr std::array<std::pair<std::string_view, Command>, 6> kShowTargets{{
+// The show targets in wire spelling.
+constexpr std::array<std::pair<std::string_view, Command>, 7> kShowTargets{{
     {"status", Command::Status},
     {"peers", Command::Peers},
     {"groups", Command::Groups},
     {"sas", Command::Sas},
     {"alarms", Command::Alarms},
     {"counters", Command::Counters},
+    {"receivers", Command::Receivers},
 }};
 
 RequestError bad_request(std::string message) {
@@ -42,42 +44,105 @@ std::optional<RequestError> check_members(const Json& object,
     return std::nullopt;
 }
 
+// A string member of 1..max characters: nullopt when absent (or null), else the value or the
+// error.
+std::variant<std::nullopt_t, std::string, RequestError> string_member(const Json& object,
+                                                                      std::string_view name,
+                                                                      std::size_t max) {
+    const auto found = object.find(name);
+    if (found == object.end() || found->is_null()) return std::nullopt;
+    const std::string quoted_name = "\"" + std::string(name) + "\"";
+    if (!found->is_string()) return bad_request(quoted_name + " must be a string");
+    const auto& value = found->get_ref<const std::string&>();
+    if (value.empty() || value.size() > max) {
+        return bad_request(quoted_name + " must be 1.." + std::to_string(max) + " characters");
+    }
+    return value;
+}
+
+// Reads member `name` into `out`; `required` refuses its absence.
+std::optional<RequestError> read_member(const Json& object, std::string_view name, std::size_t max,
+                                        bool required, std::optional<std::string>& out) {
+    auto value = string_member(object, name, max);
+    if (auto* error = std::get_if<RequestError>(&value)) return *error;
+    if (auto* text = std::get_if<std::string>(&value)) {
+        out = std::move(*text);
+    } else if (required) {
+        return bad_request("needs \"" + std::string(name) + "\"");
+    }
+    return std::nullopt;
+}
+
 ParsedRequest parse_show(const Json& object) {
-    if (auto error = check_members(object, {"command", "what"})) return *error;
+    if (auto error = check_members(object, {"command", "what", "group"})) return *error;
     const auto what = object.find("what");
     if (what == object.end()) return bad_request("show needs \"what\"");
     if (!what->is_string()) return bad_request("\"what\" must be a string");
     const auto& name = what->get_ref<const std::string&>();
     for (const auto& [wire, command] : kShowTargets) {
-        if (name == wire) return Request{command, std::nullopt};
+        if (name != wire) continue;
+        Request request{command, std::nullopt, std::nullopt};
+        const bool by_group = command == Command::Receivers;
+        if (!by_group && object.contains("group")) {
+            return bad_request("show " + name + " takes no \"group\"");
+        }
+        if (auto error = read_member(object, "group", kMaxGroupLength, by_group, request.group)) {
+            return *error;
+        }
+        return request;
     }
-    return RequestError{
-        ErrorCode::UnknownCommand,
-        "unknown show target " + quoted(name) + " (status, peers, groups, sas, alarms, counters)"};
+    return RequestError{ErrorCode::UnknownCommand,
+                        "unknown show target " + quoted(name) +
+                            " (status, peers, groups, sas, alarms, counters, receivers)"};
 }
 
 ParsedRequest parse_rekey(const Json& object) {
     if (auto error = check_members(object, {"command", "group"})) return *error;
-    Request request{Command::Rekey, std::nullopt};
-    const auto group = object.find("group");
-    if (group == object.end() || group->is_null()) return request;
-    if (!group->is_string()) return bad_request("\"group\" must be a string");
-    const auto& name = group->get_ref<const std::string&>();
-    if (name.empty() || name.size() > kMaxGroupLength) {
-        return bad_request("\"group\" must be 1.." + std::to_string(kMaxGroupLength) +
-                           " characters");
+    Request request{Command::Rekey, std::nullopt, std::nullopt};
+    if (auto error = read_member(object, "group", kMaxGroupLength, false, request.group)) {
+        return *error;
     }
-    request.group = name;
+    return request;
+}
+
+ParsedRequest parse_revoke(const Json& object) {
+    if (auto error = check_members(object, {"command", "group", "node"})) return *error;
+    Request request{Command::Revoke, std::nullopt, std::nullopt};
+    if (auto error = read_member(object, "group", kMaxGroupLength, true, request.group)) {
+        return *error;
+    }
+    if (auto error = read_member(object, "node", kMaxNodeLength, true, request.node)) {
+        return *error;
+    }
+    return request;
+}
+
+ParsedRequest parse_lkh_register(const Json& object) {
+    if (auto error = check_members(object, {"command", "group"})) return *error;
+    Request request{Command::LkhRegister, std::nullopt, std::nullopt};
+    if (auto error = read_member(object, "group", kMaxGroupLength, true, request.group)) {
+        return *error;
+    }
     return request;
 }
 
 }  // namespace
 
 std::string_view to_string(Command command) noexcept {
+    switch (command) {
+        case Command::Rekey:
+            return "rekey";
+        case Command::Revoke:
+            return "revoke";
+        case Command::LkhRegister:
+            return "lkh-register";
+        default:
+            break;
+    }
     for (const auto& [wire, target] : kShowTargets) {
         if (target == command) return wire;
     }
-    return "rekey";
+    return "?";
 }
 
 ParsedRequest parse_request(std::string_view line) {
@@ -95,17 +160,21 @@ ParsedRequest parse_request(std::string_view line) {
     const auto& name = command->get_ref<const std::string&>();
     if (name == "show") return parse_show(parsed);
     if (name == "rekey") return parse_rekey(parsed);
+    if (name == "revoke") return parse_revoke(parsed);
+    if (name == "lkh-register") return parse_lkh_register(parsed);
     return RequestError{ErrorCode::UnknownCommand,
-                        "unknown command " + quoted(name) + " (show, rekey)"};
+                        "unknown command " + quoted(name) + " (show, rekey, revoke, lkh-register)"};
 }
 
 Json encode_request(const Request& request) {
-    if (request.command == Command::Rekey) {
-        Json encoded{{"command", "rekey"}};
-        if (request.group) encoded["group"] = *request.group;
-        return encoded;
-    }
-    return Json{{"command", "show"}, {"what", std::string(to_string(request.command))}};
+    const bool show = request.command != Command::Rekey && request.command != Command::Revoke &&
+                      request.command != Command::LkhRegister;
+    Json encoded =
+        show ? Json{{"command", "show"}, {"what", std::string(to_string(request.command))}}
+             : Json{{"command", std::string(to_string(request.command))}};
+    if (request.group) encoded["group"] = *request.group;
+    if (request.node) encoded["node"] = *request.node;
+    return encoded;
 }
 
 }  // namespace mcsec::control::api

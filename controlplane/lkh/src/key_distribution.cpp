@@ -8,11 +8,23 @@
 
 namespace mcsec::control::lkh {
 
+Duration tek_push_air_time(const DistributionParams& params, const MessageAuthenticator& signer) {
+    const auto shape = TreeShape::for_receivers(params.degree, params.max_receivers);
+    PushContent sample;
+    sample.group_id = params.group_id;
+    sample.message_id = 1;
+    sample.degree = static_cast<std::uint8_t>(shape ? shape->degree() : 2);
+    sample.height = static_cast<std::uint8_t>(shape ? shape->height() : 1);
+    sample.tek = WrappedTek{1, 1, std::vector<std::uint8_t>(kMaxTekBytes + 12, 0)};
+    const std::size_t bytes = encode_push(sample, signer).size();
+    return params.link.air_time(bytes) * std::max(1u, params.copies);
+}
+
 std::optional<KeyDistribution> KeyDistribution::create(DistributionParams params,
                                                        const MessageAuthenticator& signer) {
     const auto shape = TreeShape::for_receivers(params.degree, params.max_receivers);
     if (!shape) return std::nullopt;
-    auto server = KeyServer::create(*shape, params.group_id);
+    auto server = KeyServer::create(*shape, params.group_id, params.first_message_id);
     if (!server) return std::nullopt;
     if (params.max_keys_per_message == 0) {
         params.max_keys_per_message = params.link.bits_per_second < 1'000'000 ? 26 : 1400;
@@ -55,6 +67,7 @@ std::optional<Registration> KeyDistribution::admit(const NodeId& receiver, TimeP
     }
     out.root_version = server_.root_version();
     out.last_message_id = server_.last_message_id();
+    out.tree_id = server_.tree_id();
     out.tek_epoch = tek_epoch_;
     out.tek_spi = tek_spi_;
     out.tek = WipedBuffer(tek_.size());
@@ -120,6 +133,7 @@ bool KeyDistribution::flush_with(const Tek& tek, TimePoint now) {
 
 bool KeyDistribution::on_tek(const Tek& tek, TimePoint now) {
     if (!flush_with(tek, now)) return false;
+    if (announce_tree_) next_state_ = now;  // the tree's first TEK: its State follows at once
     WipedBuffer copy(tek.key_and_salt.size());
     std::ranges::copy(tek.key_and_salt, copy.writable().begin());
     tek_ = std::move(copy);
@@ -134,11 +148,13 @@ std::vector<std::vector<std::uint8_t>> KeyDistribution::poll(TimePoint now) {
     if (window_ends_ && now >= *window_ends_ && !server_.removal_pending() && !tek_.empty()) {
         flush_with(Tek{tek_epoch_, tek_spi_, tek_.view()}, now);
     }
-    if (!tek_.empty() && now >= next_state_ && !recent_ids_.empty() && server_.receivers() > 0) {
+    if (!tek_.empty() && now >= next_state_ && !recent_ids_.empty() &&
+        (server_.receivers() > 0 || announce_tree_)) {
         std::vector<PushContent> state;
         const std::uint64_t since = recent_ids_.front() - 1;
         if (server_.state_since(since, state) == FlushError::Ok) send(state, now);
         next_state_ = now + params_.state_interval;
+        announce_tree_ = false;
     }
     auto out = schedule_.poll(now);
     counters_.datagrams_sent = schedule_.datagrams_sent();

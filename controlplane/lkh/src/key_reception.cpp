@@ -42,7 +42,8 @@ std::optional<KeyReception> KeyReception::create(const ReceptionParams& params,
     ReceptionParams kept = params;
     kept.registration = nullptr;  // ReceiverKeys holds the copies
     KeyReception out(std::move(kept), verifier, std::move(*keys));
-    out.handed_epoch_ = r->tek_epoch;  // the daemon installs the registration's TEK itself
+    out.handed_epoch_ = r->tek_epoch;
+    out.tree_id_ = r->tree_id;  // the daemon installs the registration's TEK itself
     return out;
 }
 
@@ -60,11 +61,21 @@ ReceptionVerdict KeyReception::on_datagram(std::span<const std::uint8_t> datagra
     if (push.group_id != params_.group_id) return count_as(ReceptionVerdict::OtherGroup);
     // Cheap checks before the signature: only the group's senders push, and identical copies
     // (by design, three of each) are replays that cost no verification.
-    if (!params_.is_sender(parsed.sender)) return count_as(ReceptionVerdict::NotFromSender);
-    if (push.message_id <= keys_.last_message_id()) return count_as(ReceptionVerdict::Replay);
+    if (!params_.is_sender(parsed.sender, parsed.credential))
+        return count_as(ReceptionVerdict::NotFromSender);
+    // Message ids count within a tree; another tree's message is judged after its signature.
+    if (push.tree_id == tree_id_ && push.message_id <= keys_.last_message_id()) {
+        return count_as(ReceptionVerdict::Replay);
+    }
     const AuthResult auth = verifier_->verify(parsed.sender, parsed.credential, parsed.signed_bytes,
                                               parsed.signature, wall);
     if (auth != AuthResult::Ok) return count_as(auth_verdict<ReceptionVerdict>(auth));
+    if (push.tree_id != tree_id_) {
+        // A designated sender that could not continue this receiver's tree started its own:
+        // none of its messages can be opened with these keys, a State message included.
+        behind_ = reregister_ = true;
+        return count_as(ReceptionVerdict::OtherTree);
+    }
     const ApplyResult result = keys_.apply(push);
     if (result == ApplyResult::WrongTree) return count_as(ReceptionVerdict::WrongTree);
     if (result == ApplyResult::Replayed) return count_as(ReceptionVerdict::Replay);

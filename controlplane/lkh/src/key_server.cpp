@@ -8,9 +8,18 @@
 
 namespace mcsec::control::lkh {
 
-std::optional<KeyServer> KeyServer::create(TreeShape shape, std::vector<std::uint8_t> group_id) {
-    if (group_id.empty() || group_id.size() > 255) return std::nullopt;
-    return KeyServer(shape, std::move(group_id));
+std::optional<KeyServer> KeyServer::create(TreeShape shape, std::vector<std::uint8_t> group_id,
+                                           std::uint64_t first_message_id) {
+    if (group_id.empty() || group_id.size() > 255 || first_message_id == 0) return std::nullopt;
+    KeyServer server(shape, std::move(group_id));
+    server.message_id_ = first_message_id - 1;
+    while (server.tree_id_ == 0) {
+        if (RAND_bytes(reinterpret_cast<unsigned char*>(&server.tree_id_),
+                       sizeof server.tree_id_) != 1) {
+            return std::nullopt;
+        }
+    }
+    return server;
 }
 
 KeyServer::KeyServer(TreeShape shape, std::vector<std::uint8_t> group_id)
@@ -87,6 +96,7 @@ PushContent KeyServer::begin(PushKind kind) {
     out.kind = kind;
     out.group_id = group_id_;
     out.message_id = ++message_id_;
+    out.tree_id = tree_id_;
     out.degree = static_cast<std::uint8_t>(shape_.degree());
     out.height = static_cast<std::uint8_t>(shape_.height());
     return out;

@@ -50,6 +50,7 @@ std::vector<std::uint8_t> encode_push(const PushContent& push, const MessageAuth
     writer.bytes(push.group_id);
     wire::write_node_id(writer, signer.node_id());
     writer.u64(push.message_id);
+    writer.u64(push.tree_id);
     writer.u8(push.degree);
     writer.u8(push.height);
     writer.u64(push.root_version);
@@ -91,6 +92,7 @@ PushParseError parse_push(std::span<const std::uint8_t> datagram, ParsedPush& pa
                                                 : PushParseError::BadNodeId;
     }
     const auto message_id = reader.u64();
+    const auto tree_id = reader.u64();
     const auto degree = reader.u8();
     const auto height = reader.u8();
     const auto root_version = reader.u64();
@@ -100,6 +102,7 @@ PushParseError parse_push(std::span<const std::uint8_t> datagram, ParsedPush& pa
     const auto shape = TreeShape::of(*degree, *height);
     if (!shape) return PushParseError::BadShape;
     push.message_id = *message_id;
+    push.tree_id = *tree_id;
     push.degree = *degree;
     push.height = *height;
     push.root_version = *root_version;

@@ -51,6 +51,7 @@ struct WelcomeMessage {
     NodeIndex leaf = 0;
     std::uint64_t root_version = 0;
     std::uint64_t last_message_id = 0;
+    std::uint64_t tree_id = 0;
     std::uint64_t tek_epoch = 0;
     std::uint32_t tek_spi = 0;
     mike::X25519PublicKey ephemeral{};
@@ -111,6 +112,7 @@ std::vector<std::uint8_t> encode_welcome(const WelcomeMessage& m,
         writer.u32(m.leaf);
         writer.u64(m.root_version);
         writer.u64(m.last_message_id);
+        writer.u64(m.tree_id);
         writer.u64(m.tek_epoch);
         writer.u32(m.tek_spi);
         writer.bytes(m.ephemeral);
@@ -156,6 +158,7 @@ bool parse(std::span<const std::uint8_t> datagram, wire::SignedFrame& frame,
         const auto leaf = reader.u32();
         const auto root_version = reader.u64();
         const auto last = reader.u64();
+        const auto tree = reader.u64();
         const auto epoch = reader.u64();
         const auto spi = reader.u32();
         if (!spi || !read_array(reader, m.ephemeral)) return false;
@@ -170,6 +173,7 @@ bool parse(std::span<const std::uint8_t> datagram, wire::SignedFrame& frame,
         m.leaf = *leaf;
         m.root_version = *root_version;
         m.last_message_id = *last;
+        m.tree_id = *tree;
         m.tek_epoch = *epoch;
         m.tek_spi = *spi;
         m.sealed.assign(sealed->begin(), sealed->end());
@@ -242,19 +246,23 @@ RegistrationRequest::RegistrationRequest(std::vector<std::uint8_t> group_id, Nod
 
 RegistrationRequest::Welcome RegistrationRequest::open(
     std::span<const std::uint8_t> datagram, const MessageAuthenticator& verifier,
-    const std::function<bool(const NodeId&)>& is_sender,
-    std::chrono::system_clock::time_point wall) const {
+    const NodeCheck& is_sender, std::chrono::system_clock::time_point wall) const {
     Welcome out;
     wire::SignedFrame frame;
     std::optional<RegisterMessage> reg;
     std::optional<WelcomeMessage> m;
-    if (!parse(datagram, frame, reg, m) || !m) return out;
+    if (!parse(datagram, frame, reg, m)) return out;
+    if (!m) {
+        // Another receiver's REGISTER: receivers send theirs to the discovery group.
+        out.verdict = RegistrationVerdict::NotExpected;
+        return out;
+    }
     out.sender = m->sender;
     if (m->group_id != group_id_) {
         out.verdict = RegistrationVerdict::OtherGroup;
         return out;
     }
-    if (m->receiver != self_ || m->nonce != nonce_ || !is_sender(m->sender)) {
+    if (m->receiver != self_ || m->nonce != nonce_ || !is_sender(m->sender, m->credential)) {
         out.verdict = RegistrationVerdict::NotExpected;
         return out;
     }
@@ -296,6 +304,7 @@ RegistrationRequest::Welcome RegistrationRequest::open(
     std::ranges::copy(bytes.subspan(seeds_at), r.path_seeds.writable().begin());
     r.root_version = m->root_version;
     r.last_message_id = m->last_message_id;
+    r.tree_id = m->tree_id;
     r.tek_epoch = m->tek_epoch;
     r.tek_spi = m->tek_spi;
     out.shape = shape;
@@ -313,14 +322,18 @@ RegistrationDesk::Answer RegistrationDesk::on_register(std::span<const std::uint
     wire::SignedFrame frame;
     std::optional<RegisterMessage> reg;
     std::optional<WelcomeMessage> welcome;
-    if (!parse(datagram, frame, reg, welcome) || !reg) return out;
+    if (!parse(datagram, frame, reg, welcome)) return out;
+    if (!reg) {
+        out.verdict = RegistrationVerdict::NotExpected;  // a WELCOME is not for the desk
+        return out;
+    }
     out.receiver = reg->receiver;
     if (reg->group_id != group_id_) {
         out.verdict = RegistrationVerdict::OtherGroup;
         return out;
     }
     // The access list before any signature work (as MIKE's registration does).
-    if (!is_receiver_(reg->receiver)) {
+    if (!is_receiver_(reg->receiver, reg->credential)) {
         out.verdict = RegistrationVerdict::NotAReceiver;
         return out;
     }
@@ -371,6 +384,7 @@ RegistrationDesk::Answer RegistrationDesk::on_register(std::span<const std::uint
         m.leaf = registration->leaf;
         m.root_version = registration->root_version;
         m.last_message_id = registration->last_message_id;
+        m.tree_id = registration->tree_id;
         m.tek_epoch = registration->tek_epoch;
         m.tek_spi = registration->tek_spi;
         m.ephemeral = ephemeral.value().public_key();

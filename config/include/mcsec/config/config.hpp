@@ -154,8 +154,27 @@ struct Discovery {
 
 enum class KeyingMode : std::uint8_t { Manual, Mike, Lkh };
 
+// The [keying.lkh] table (docs/protocol/lkh.md). On a sender box (keying.mode "mike") its
+// presence turns on LKH key distribution: each group's TM admits the group's receive-only
+// members (by its access list) that register, and pushes them every new group key. On a
+// receiver box (keying.mode "lkh") it says how the box follows its groups' keys.
+struct LkhSettings {
+    // Sender side.
+    std::uint32_t degree = 4;                 // tree degree: 2, 4 or 8
+    std::uint32_t max_receivers = 10000;      // leaves per group tree, 1..1048576
+    std::uint32_t link_bps = 9600;            // the narrowest receiver link, bits/s
+    std::uint32_t copies = 3;                 // identical copies of every push, 1..10
+    std::uint32_t batch_window_ms = 1000;     // removals within it cost one rekey, 0..600000
+    std::uint32_t state_interval_ms = 60000;  // catch-up State at least this often
+    bool renew_on_admission = false;          // admission = "renew" (else "hand-over")
+    // Receiver side: under emission control the box never transmits after registering; when it
+    // falls too far behind it raises KEYS_BEHIND and waits for the operator (mcsecctl register).
+    bool emcon = false;
+};
+
 struct Keying {
     KeyingMode mode = KeyingMode::Manual;
+    std::optional<LkhSettings> lkh;
 };
 
 // A statically keyed SA (keying.mode = "manual"). It belongs to the Group with the same address

@@ -37,6 +37,13 @@ class OperatorBackend {
     // Starts a rekey of `group` (its address as "groups" reports it), or of every protected
     // group when empty. Returns once the rekey is under way, not when the new key is agreed.
     virtual Json rekey(std::optional<std::string> group) = 0;
+    // LKH (docs/protocol/lkh.md). A backend without LKH refuses them (OperatorError).
+    // The group's LKH receivers (a sender box) or this box's registration (a receiver box).
+    virtual Json receivers(const std::string& group);
+    // Revokes receiver `node` of `group`; returns what was done.
+    virtual Json revoke(const std::string& group, const std::string& node);
+    // A receiver box under EMCON may transmit once: it registers `group` again.
+    virtual Json lkh_register(const std::string& group);
 };
 
 }  // namespace mcsec::control::api

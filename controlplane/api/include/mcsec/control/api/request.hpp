@@ -14,16 +14,31 @@
 namespace mcsec::control::api {
 
 // One value per OperatorBackend call. The wire spelling is {"command":"show","what":<name>}
-// for the first six and {"command":"rekey"} for the last.
-enum class Command { Status, Peers, Groups, Sas, Alarms, Counters, Rekey };
+// for the show targets ("receivers" with a "group"), {"command":"rekey"} (optional "group"),
+// {"command":"revoke","group":G,"node":N} and {"command":"lkh-register","group":G}.
+enum class Command {
+    Status,
+    Peers,
+    Groups,
+    Sas,
+    Alarms,
+    Counters,
+    Receivers,
+    Rekey,
+    Revoke,
+    LkhRegister
+};
 
 // The "what" of a show request ("status", "peers", ...), or "rekey".
 std::string_view to_string(Command command) noexcept;
 
 struct Request {
     Command command = Command::Status;
-    // Rekey only: the group to rekey; absent means every protected group.
+    // Rekey: the group to rekey, absent for every protected group. Receivers, Revoke,
+    // LkhRegister: the group (required).
     std::optional<std::string> group;
+    // Revoke: the receiver's node id.
+    std::optional<std::string> node;
 
     friend bool operator==(const Request&, const Request&) = default;
 };
@@ -37,6 +52,8 @@ using ParsedRequest = std::variant<Request, RequestError>;
 
 // Longest group name a rekey request may carry (an IPv6 address text is at most 45).
 inline constexpr std::size_t kMaxGroupLength = 64;
+// Longest node id (as wire::is_valid_node_id allows).
+inline constexpr std::size_t kMaxNodeLength = 32;
 
 // Parses one request line (without its '\n'; a trailing '\r' is tolerated for interactive
 // clients). Never throws; any byte sequence yields a Request or a RequestError.

@@ -17,8 +17,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "mcsec/control/authenticator.hpp"
@@ -26,6 +28,11 @@
 #include "mcsec/control/lkh/push_schedule.hpp"
 
 namespace mcsec::control::lkh {
+
+// Whether a node has a role in the group (a sender whose pushes count, a receiver the desk may
+// admit), from its id and the credential its message carries (for access-list patterns on
+// certificate attributes; the signature check that follows verifies that credential).
+using NodeCheck = std::function<bool(const NodeId&, std::span<const std::uint8_t> credential)>;
 
 struct DistributionParams {
     std::vector<std::uint8_t> group_id;
@@ -36,6 +43,8 @@ struct DistributionParams {
     Duration batch_window{1000};      // changes within it cost one rekey
     Duration state_interval{60000};   // a State message at least this often
     std::uint64_t state_covers = 32;  // messages a State covers (older: re-register)
+    // The first message id of the tree (ids count within a tree, which has its own random id).
+    std::uint64_t first_message_id = 1;
     // Keys per message: 0 picks one that keeps a message within one 1,400-byte packet on a
     // link below 1 Mbit/s, the datagram maximum otherwise.
     std::size_t max_keys_per_message = 0;
@@ -53,6 +62,7 @@ struct Registration {
     WipedBuffer path_seeds;      // height x kSeedBytes, root first; empty under Renew
     std::uint64_t root_version = 0;
     std::uint64_t last_message_id = 0;
+    std::uint64_t tree_id = 0;    // the tree the keys belong to (PushContent::tree_id)
     std::uint64_t tek_epoch = 0;  // 0: no TEK yet
     std::uint32_t tek_spi = 0;
     WipedBuffer tek;  // key || salt
@@ -69,6 +79,12 @@ struct DistributionCounters {
     std::uint64_t bytes_sent = 0;
 };
 
+// How long the copies of a push that carries only a new TEK (a sender-side rekey: one wrap)
+// occupy the receivers' link, measured on a real encoding signed by `signer`. Every sender
+// delays its switch to a new key by at least this much, so receivers have it first (the
+// make-before-break of docs/protocol/lkh.md, "Air time").
+Duration tek_push_air_time(const DistributionParams& params, const MessageAuthenticator& signer);
+
 class KeyDistribution {
   public:
     static std::optional<KeyDistribution> create(DistributionParams params,
@@ -77,6 +93,11 @@ class KeyDistribution {
     std::optional<Registration> admit(const NodeId& receiver, TimePoint now);
     bool revoke(const NodeId& receiver, TimePoint now);
     bool needs_new_tek(TimePoint now) const noexcept;
+    // When a pending removal will need a new TEK (the end of its batch window); none without one.
+    std::optional<TimePoint> new_tek_due() const noexcept {
+        if (!server_.removal_pending() || !window_ends_) return std::nullopt;
+        return window_ends_;
+    }
     // False if the TEK is refused (older epoch, bad size) or the flush fails.
     bool on_tek(const Tek& tek, TimePoint now);
 
@@ -105,6 +126,9 @@ class KeyDistribution {
     std::uint64_t tek_epoch_ = 0;
     std::uint32_t tek_spi_ = 0;
     TimePoint next_state_{};
+    // A new tree's first TEK is followed by a State at once, receivers or not: receivers of an
+    // earlier tree find it unopenable and re-register rather than wait for the interval.
+    bool announce_tree_ = true;
     TimePoint tek_deliverable_at_{};
     std::vector<std::uint64_t> recent_ids_;  // the last state_covers message ids, oldest first
     DistributionCounters counters_;

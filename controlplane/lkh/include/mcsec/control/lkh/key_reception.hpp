@@ -33,6 +33,9 @@ namespace mcsec::control::lkh {
       None)                                                                                       \
     X(Replay, "replay", "message id not above the last one applied", None)                        \
     MCSEC_AUTH_VERDICTS(X)                                                                        \
+    X(OtherTree, "other_tree",                                                                    \
+      "authentic, from another key tree than this receiver's (a new key server): register again", \
+      KeysBehind)                                                                                 \
     X(WrongTree, "wrong_tree", "authentic, for another tree degree or height", ProtocolViolation) \
     X(Behind, "behind", "needs keys this receiver missed", KeysBehind)
 
@@ -57,7 +60,7 @@ struct ReceptionParams {
     TreeShape shape;
     const Registration* registration = nullptr;  // its keys are copied
     // Whose pushes count: the group's senders (any of them may become the designated sender).
-    std::function<bool(const NodeId&)> is_sender;
+    NodeCheck is_sender;
 };
 
 class KeyReception {
@@ -87,6 +90,7 @@ class KeyReception {
     const MessageAuthenticator* verifier_;
     ReceiverKeys keys_;
     std::uint64_t handed_epoch_ = 0;
+    std::uint64_t tree_id_ = 0;  // the tree the registration's keys belong to
     std::deque<ReceiverKeys::CurrentTek> new_teks_;
     bool behind_ = false;
     bool reregister_ = false;

@@ -48,11 +48,16 @@ enum class FlushError : std::uint8_t {
 
 class KeyServer {
   public:
-    static std::optional<KeyServer> create(TreeShape shape, std::vector<std::uint8_t> group_id);
+    // `first_message_id`: the id of the first message (>= 1). A designated sender that starts a
+    // tree where another one ran before picks one above every id that one may have sent.
+    static std::optional<KeyServer> create(TreeShape shape, std::vector<std::uint8_t> group_id,
+                                           std::uint64_t first_message_id = 1);
 
     const TreeShape& shape() const noexcept { return shape_; }
     std::size_t receivers() const noexcept { return receivers_; }
     std::uint64_t last_message_id() const noexcept { return message_id_; }
+    // Random, drawn at create(): every message names the tree it belongs to.
+    std::uint64_t tree_id() const noexcept { return tree_id_; }
     std::uint64_t root_version() const noexcept { return root_version_; }
     bool pending() const noexcept { return !dirty_list_.empty(); }
     bool removal_pending() const noexcept { return removal_pending_; }
@@ -127,6 +132,7 @@ class KeyServer {
     std::vector<NodeIndex> free_leaves_;  // a stack, smallest index on top
     std::size_t receivers_ = 0;
     std::uint64_t message_id_ = 0;
+    std::uint64_t tree_id_ = 0;
     std::size_t max_keys_ = 1400;
     std::uint64_t root_version_ = 0;
     WipedBuffer tek_key_;  // the current TEK (key || salt), empty before the first flush

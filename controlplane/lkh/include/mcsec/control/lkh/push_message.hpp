@@ -2,7 +2,7 @@
 // frame (controlplane/wire: magic "LK", version 1, 6-byte header, credential, signature):
 //
 //   type 1 REKEY / 2 STATE | group id (u8 length, 1..255 bytes) | sender node id
-//   | message id u64 (>= 1) | degree u8 | height u8 | root version u64
+//   | message id u64 (>= 1) | tree id u64 | degree u8 | height u8 | root version u64
 //   | key count u16, then per key: node u32, slot u8 (top bit: chained, no more bytes), then
 //     the node's seed wrapped under that child's key (40 bytes, RFC 3394)
 //   | TEK flag u8 (0/1), then: epoch u64, SPI u32, wrapped length u8 (32 or 48), RFC 5649 bytes

@@ -48,8 +48,9 @@ enum class WelcomeStatus : std::uint8_t {
     X(Malformed, "malformed", "does not parse", MalformedPacket)                    \
     X(OtherGroup, "other_group", "for a group this node does not distribute", None) \
     X(NotExpected, "not_expected",                                                  \
-      "a WELCOME from a node that is not a sender, or for a "                       \
-      "request this receiver did not make",                                         \
+      "not an answer to this node's request: a WELCOME from a node that is not a "  \
+      "sender or for a request this receiver did not make, another receiver's "     \
+      "REGISTER, a WELCOME at a sender",                                            \
       None)                                                                         \
     MCSEC_AUTH_VERDICTS(X)                                                          \
     X(NotAReceiver, "not_a_receiver",                                               \
@@ -66,6 +67,12 @@ enum class RegistrationVerdict : std::uint8_t {
     MCSEC_LKH_REGISTRATION_VERDICTS(MCSEC_LKH_REG_ENUMERATOR)
 #undef MCSEC_LKH_REG_ENUMERATOR
 };
+
+inline constexpr std::size_t kRegistrationVerdictCount = 0
+#define MCSEC_LKH_REG_COUNT(name, counter, text, alarm) +1
+    MCSEC_LKH_REGISTRATION_VERDICTS(MCSEC_LKH_REG_COUNT)
+#undef MCSEC_LKH_REG_COUNT
+    ;
 
 std::string_view to_string(RegistrationVerdict verdict) noexcept;
 std::string_view counter_name(RegistrationVerdict verdict) noexcept;
@@ -86,8 +93,7 @@ class RegistrationRequest {
         std::optional<Registration> registration;  // Accepted only
     };
     Welcome open(std::span<const std::uint8_t> datagram, const MessageAuthenticator& verifier,
-                 const std::function<bool(const NodeId&)>& is_sender,
-                 std::chrono::system_clock::time_point wall) const;
+                 const NodeCheck& is_sender, std::chrono::system_clock::time_point wall) const;
 
   private:
     RegistrationRequest(std::vector<std::uint8_t> group_id, NodeId self,
@@ -103,8 +109,7 @@ class RegistrationRequest {
 class RegistrationDesk {
   public:
     RegistrationDesk(std::vector<std::uint8_t> group_id, KeyDistribution& distribution,
-                     const MessageAuthenticator& self,
-                     std::function<bool(const NodeId&)> is_receiver)
+                     const MessageAuthenticator& self, NodeCheck is_receiver)
         : group_id_(std::move(group_id)),
           distribution_(&distribution),
           self_(&self),
@@ -122,7 +127,7 @@ class RegistrationDesk {
     std::vector<std::uint8_t> group_id_;
     KeyDistribution* distribution_;
     const MessageAuthenticator* self_;
-    std::function<bool(const NodeId&)> is_receiver_;
+    NodeCheck is_receiver_;
     struct LastAnswer {
         std::array<std::uint8_t, kRegistrationNonceBytes> nonce{};
         std::vector<std::uint8_t> reply;

@@ -44,6 +44,9 @@ struct PushContent {
     PushKind kind = PushKind::Rekey;
     std::vector<std::uint8_t> group_id;
     std::uint64_t message_id = 0;  // strictly increasing per group, State messages included
+    // Which tree: random, drawn when a key server starts one. A receiver's keys belong to one
+    // tree; an authentic message of another (a new key server) means it must register again.
+    std::uint64_t tree_id = 0;
     std::uint8_t degree = 0;
     std::uint8_t height = 0;
     // The message that last replaced the root key: a receiver whose root key is older after
