@@ -6,13 +6,16 @@ add_library(mcsec_control_lkh STATIC
     ${CMAKE_CURRENT_LIST_DIR}/src/key_wrap.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/seed_chain.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/key_server.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/key_server_state.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/receiver_keys.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/push_message.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/push_schedule.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/key_distribution.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/distribution_state.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/lkh_alarm.cpp
     ${CMAKE_CURRENT_LIST_DIR}/src/key_reception.cpp
-    ${CMAKE_CURRENT_LIST_DIR}/src/receiver_registration.cpp)
+    ${CMAKE_CURRENT_LIST_DIR}/src/receiver_registration.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/src/tree_replica.cpp)
 target_include_directories(mcsec_control_lkh PUBLIC ${CMAKE_CURRENT_LIST_DIR}/include)
 target_link_libraries(mcsec_control_lkh PUBLIC mcsec_control_common mcsec_control_wire mcsec_control_mike
                                         OpenSSL::Crypto PRIVATE mcsec_warnings)

@@ -59,9 +59,10 @@ class LkhNet {
         auto registration = distribution_->admit(id, now_);
         ASSERT_TRUE(registration);
         auths_[id] = std::make_unique<TestAuthenticator>(id);
-        ReceptionParams params{
-            kGroup, distribution_->shape(), &*registration,
-            [](const NodeId& node, std::span<const std::uint8_t>) { return node == "sender-1"; }};
+        ReceptionParams params{kGroup, distribution_->shape(), &*registration,
+                               [](const NodeId& node, std::span<const std::uint8_t>) {
+                                   return node.starts_with("sender-");
+                               }};
         receivers_.erase(id);
         receivers_.emplace(id, *KeyReception::create(params, *auths_[id]));
     }
@@ -105,6 +106,18 @@ class LkhNet {
                                    std::vector<std::uint8_t>(36, static_cast<std::uint8_t>(epoch)));
         }
         return n;
+    }
+
+    // The designated sender dies; `successor` continues from what it replicated (its state as
+    // of `replicated_at`, possibly before its last messages) with `floor` as the id clock.
+    bool take_over(const WipedBuffer& replica, const MessageAuthenticator& successor,
+                   DistributionParams params) {
+        params.group_id = kGroup;
+        if (params.max_receivers == 10000) params.max_receivers = 1024;
+        auto next = KeyDistribution::restore(params, successor, replica.view(), now_);
+        if (!next) return false;
+        distribution_.emplace(std::move(*next));
+        return true;
     }
 
     KeyDistribution& distribution() { return *distribution_; }
@@ -309,6 +322,75 @@ TEST(LkhEngine, ReceiversOfAnOldTreeReRegisterWhenANewKeyServerStarts) {
         EXPECT_EQ(receiver.count(ReceptionVerdict::Replay), replays[id])
             << id << ": the new tree's ids start at 1 again, yet none is taken as a replay";
     }
+}
+
+}  // namespace
+}  // namespace mcsec::control::lkh
+
+namespace mcsec::control::lkh {
+namespace {
+
+// Key-server redundancy (docs/protocol/lkh.md): the TM's replica lets the next TM continue the
+// same tree. Nobody registers again, a revocation pending when the TM died is completed by its
+// successor, and the successor's ids stay above everything the old TM may have sent.
+TEST(LkhEngine, ASuccessorContinuesTheTreeFromTheReplicaWithoutReRegistration) {
+    using namespace std::chrono_literals;
+    LkhNet net(300, 0.1, 7);
+    net.tek(1);
+    net.run_for(70s);  // three copies at 10% loss, then the periodic State
+    ASSERT_EQ(net.holding(1), 300u);
+    ASSERT_TRUE(net.revoke("rx-17"));
+    const WipedBuffer replica = net.distribution().export_state(net.now());
+    const std::uint64_t tree = net.distribution().tree_id();
+    const std::uint64_t old_last = net.distribution().last_message_id();
+    // The old TM still sends one more message the replica does not know of, then dies.
+    net.tek(2);
+    net.run_for(5s);
+    const std::uint64_t old_sent = net.distribution().last_message_id();
+    ASSERT_GT(old_sent, old_last);
+
+    TestAuthenticator successor("sender-2");
+    ASSERT_TRUE(net.take_over(replica, successor, {}));
+    EXPECT_EQ(net.distribution().tree_id(), tree);
+    EXPECT_EQ(net.distribution().receivers().size(), 299u);
+    EXPECT_FALSE(net.distribution().leaf_of("rx-17"));
+    net.tek(3);  // the successor's first MIKE epoch: completes the pending removal
+    net.run_for(70s);
+    EXPECT_GT(net.distribution().last_message_id(), old_sent)
+        << "ids above whatever the dead TM sent after its last replica";
+    EXPECT_EQ(net.holding(3), 299u) << "every remaining receiver, nobody registered again";
+    for (auto& [id, receiver] : net.receivers()) {
+        EXPECT_EQ(receiver.count(ReceptionVerdict::OtherTree), 0u) << id;
+        EXPECT_FALSE(receiver.needs_reregistration()) << id;
+    }
+    const auto& revoked = net.revoked().at("rx-17");
+    ASSERT_TRUE(revoked.keys().tek());
+    EXPECT_LT(revoked.keys().tek()->epoch, 3u) << "the revoked receiver opened no later TEK";
+}
+
+TEST(LkhEngine, AReplicaOfAnotherShapeOrCutShortIsRefused) {
+    LkhNet net(20, 0.0);
+    net.tek(1);
+    const WipedBuffer replica = net.distribution().export_state(net.now());
+    TestAuthenticator successor("sender-2");
+    DistributionParams other;
+    other.degree = 8;
+    EXPECT_FALSE(net.take_over(replica, successor, other)) << "another degree";
+    for (std::size_t cut = 0; cut < replica.size(); cut += 7) {
+        DistributionParams params;
+        params.group_id = kGroup;
+        params.max_receivers = 1024;
+        EXPECT_FALSE(
+            KeyDistribution::restore(params, successor, replica.view().first(cut), net.now()))
+            << "cut at " << cut;
+    }
+    std::vector<std::uint8_t> longer(replica.view().begin(), replica.view().end());
+    longer.push_back(0);
+    DistributionParams params;
+    params.group_id = kGroup;
+    params.max_receivers = 1024;
+    EXPECT_FALSE(KeyDistribution::restore(params, successor, longer, net.now()));
+    EXPECT_TRUE(KeyDistribution::restore(params, successor, replica.view(), net.now()));
 }
 
 }  // namespace

@@ -115,7 +115,12 @@ void KeyDistribution::send(const std::vector<PushContent>& messages, TimePoint n
     schedule_.enqueue(std::move(datagrams), now);
 }
 
+void KeyDistribution::raise_message_ids() {
+    if (params_.message_id_floor) server_.raise_message_ids(params_.message_id_floor());
+}
+
 bool KeyDistribution::flush_with(const Tek& tek, TimePoint now) {
+    raise_message_ids();
     std::vector<PushContent> messages;
     const FlushError error = server_.flush(tek, messages);
     if (error == FlushError::NothingPending) {
@@ -150,6 +155,7 @@ std::vector<std::vector<std::uint8_t>> KeyDistribution::poll(TimePoint now) {
     }
     if (!tek_.empty() && now >= next_state_ && !recent_ids_.empty() &&
         (server_.receivers() > 0 || announce_tree_)) {
+        raise_message_ids();
         std::vector<PushContent> state;
         const std::uint64_t since = recent_ids_.front() - 1;
         if (server_.state_since(since, state) == FlushError::Ok) send(state, now);

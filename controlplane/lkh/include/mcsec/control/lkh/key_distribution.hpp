@@ -45,6 +45,11 @@ struct DistributionParams {
     std::uint64_t state_covers = 32;  // messages a State covers (older: re-register)
     // The first message id of the tree (ids count within a tree, which has its own random id).
     std::uint64_t first_message_id = 1;
+    // Where set, every message id is at least what this returns (the daemon: the wall clock in
+    // microseconds). Two senders that both served the tree during a partition then number
+    // alike: whatever the surviving one sends after the partition is newer than anything either
+    // sent during it, so no receiver takes it for a replay (docs/protocol/lkh.md, "Split brain").
+    std::function<std::uint64_t()> message_id_floor;
     // Keys per message: 0 picks one that keeps a message within one 1,400-byte packet on a
     // link below 1 Mbit/s, the datagram maximum otherwise.
     std::size_t max_keys_per_message = 0;
@@ -110,9 +115,23 @@ class KeyDistribution {
     const TreeShape& shape() const noexcept { return server_.shape(); }
     const DistributionCounters& counters() const noexcept { return counters_; }
 
+    // The distribution's state for the group's other senders (distribution_state.cpp): the
+    // tree, the receivers' leaves, the open batch window, the ids a State covers. Not the TEK
+    // and not the queued copies. Secret: wiped with the buffer.
+    WipedBuffer export_state(TimePoint now) const;
+    // A distribution that continues the exported one (same tree, ids above it), signed by
+    // `signer`; nullopt if `state` is not one or not of `params`' tree shape.
+    static std::optional<KeyDistribution> restore(DistributionParams params,
+                                                  const MessageAuthenticator& signer,
+                                                  std::span<const std::uint8_t> state,
+                                                  TimePoint now);
+    std::uint64_t tree_id() const noexcept { return server_.tree_id(); }
+    std::uint64_t last_message_id() const noexcept { return server_.last_message_id(); }
+
   private:
     KeyDistribution(DistributionParams params, const MessageAuthenticator& signer,
                     KeyServer server);
+    void raise_message_ids();
     bool flush_with(const Tek& tek, TimePoint now);
     void send(const std::vector<PushContent>& messages, TimePoint now);
 

@@ -59,6 +59,7 @@ class KeyServer {
     // Random, drawn at create(): every message names the tree it belongs to.
     std::uint64_t tree_id() const noexcept { return tree_id_; }
     std::uint64_t root_version() const noexcept { return root_version_; }
+    std::uint64_t tek_epoch() const noexcept { return tek_epoch_; }
     bool pending() const noexcept { return !dirty_list_.empty(); }
     bool removal_pending() const noexcept { return removal_pending_; }
     bool is_occupied(NodeIndex leaf) const noexcept;
@@ -95,6 +96,21 @@ class KeyServer {
     // The seeds on `leaf`'s path, root first, for a registration answer that hands the path
     // over at once (ReceiverKeys::create takes them).
     std::vector<std::span<const std::uint8_t>> path_seeds(NodeIndex leaf) const;
+
+    // Message ids from here on are at least `floor` (they never go down): a key server that
+    // continues another's tree, or numbers by the clock, keeps receivers from taking its
+    // messages for replays.
+    void raise_message_ids(std::uint64_t floor) noexcept {
+        if (floor > message_id_ + 1) message_id_ = floor - 1;
+    }
+
+    // The whole tree as bytes, for the group's other senders (key_server_state.cpp): every
+    // occupied node's seed (a leaf's individual key), its version, what is pending, the ids.
+    // Not the TEK: the successor has its own from MIKE. Secret: wiped with the buffer.
+    WipedBuffer export_state() const;
+    // The tree export_state() wrote, for `group_id`; nullopt if the bytes are not one.
+    static std::optional<KeyServer> restore(std::span<const std::uint8_t> state,
+                                            std::vector<std::uint8_t> group_id);
 
   private:
     KeyServer(TreeShape shape, std::vector<std::uint8_t> group_id);
