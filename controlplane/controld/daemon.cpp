@@ -78,12 +78,27 @@ bool Daemon::start(std::string& error) {
             [this](const config::Group& group, const NodeId& node,
                    std::span<const std::uint8_t> credential) {
                 return role_with(group, node, credential) == access::Role::Receiver;
-            });
+            },
+            [this](const config::Group& group, const NodeId& node) {
+                return role_in(group, node) == access::Role::Sender;
+            },
+            options_.state_dir / (config_.instance.name + ".lkh-revoked"),
+            idp::dead_interval(idp::Duration(config_.discovery->hello_interval_ms)));
+        if (!lkh_sender_->load_warning().empty()) {
+            std::fprintf(stderr, "mcsec-controld: warning: %s\n",
+                         lkh_sender_->load_warning().c_str());
+        }
         for (const auto& group : config_.groups) {
             if (group.action == config::GroupAction::Protect &&
                 role_in(group, config_.instance.name) == access::Role::Sender) {
                 lkh_sender_->add_group(group);
             }
+        }
+        if (!options_.tls_credentials) {
+            std::printf(
+                "mcsec-controld: LKH key trees are not replicated among the senders: the "
+                "identity is a PSK and replication runs over TLS with certificates; a new TM "
+                "starts a new tree and receivers register again\n");
         }
     }
     if (!options_.no_dataplane) {
@@ -266,6 +281,22 @@ bool Daemon::start_prefix_exchange(const config::Port& black, const config::IpAd
 
 void Daemon::on_prefix_message(const NodeId& tls_peer, std::span<const std::uint8_t> bytes) {
     const auto now = idp::Clock::now();
+    if (lkh::is_replica_frame(bytes)) {
+        // A group's LKH tree from its TM, or revocations from another sender.
+        if (!lkh_sender_) {
+            raise_alarm("PROTOCOL_VIOLATION", {}, 0,
+                        "LKH replica frame, but this box runs no LKH key distribution "
+                        "([keying.lkh])",
+                        tls_peer);
+            return;
+        }
+        LkhEffects effects;
+        lkh_sender_->on_replica_frame(tls_peer, bytes, now, effects);
+        apply(effects, now);
+        drain_keying(now);
+        arm_timer();
+        return;
+    }
     std::vector<idp::OutgoingMessage> replies;
     const auto verdict = prefix_exchange_->on_message(tls_peer, bytes, now, replies);
     if (verdict == idp::PrefixVerdict::Accepted) {
@@ -384,6 +415,17 @@ void Daemon::on_idp_events(const std::vector<idp::IdpEvent>& events) {
             // half-closed, and writing into it would lose the next announcements. Dial anew.
             prefix_channel_->forget(e.node_id);
         }
+        if (lkh_sender_ && prefix_channel_ && e.kind != idp::IdpEventKind::Leave) {
+            // A sender (re)appeared: it gets the trees this node serves and the revocations it
+            // knows, on the new connection (after forget(): the old one may be half-closed).
+            const idp::Peer* peer = peer_table_.find(e.node_id);
+            for (auto& outgoing : lkh_sender_->for_new_sender(e.node_id, now)) {
+                for (auto& frame : outgoing.frames) {
+                    if (peer)
+                        prefix_channel_->send(e.node_id, peer->black_address, std::move(frame));
+                }
+            }
+        }
     }
     if (appeared && hello_sender_ && (was_tm || is_tm())) {
         // A (re)appeared peer refuses our keying messages (MIKE ties each to our IDP session)
@@ -468,6 +510,7 @@ void Daemon::drain_keying(idp::TimePoint now) {
         }
         lkh_sender_->poll(now, effects);
         apply(effects, now);
+        send_lkh_replicas(now);
     }
     if (registration_) follow_tms(now);
 }
@@ -630,6 +673,28 @@ void Daemon::apply(LkhEffects& effects, idp::TimePoint now) {
     effects = {};
 }
 
+void Daemon::send_to_senders(const config::Group& group,
+                             std::vector<std::vector<std::uint8_t>> frames) {
+    if (!prefix_channel_) return;  // a PSK deployment: no TLS channel, nothing replicated
+    const std::string id = group.address.to_string();
+    for (const auto& peer : peer_table_.peers()) {
+        if (peer.state != idp::PeerState::Up ||
+            !std::binary_search(peer.groups.begin(), peer.groups.end(), id) ||
+            role_in(group, peer.node_id) != access::Role::Sender) {
+            continue;
+        }
+        for (const auto& frame : frames)
+            prefix_channel_->send(peer.node_id, peer.black_address, frame);
+    }
+}
+
+void Daemon::send_lkh_replicas(idp::TimePoint now) {
+    if (!lkh_sender_ || !prefix_channel_) return;
+    for (auto& outgoing : lkh_sender_->take_replicas(now)) {
+        send_to_senders(*outgoing.group, std::move(outgoing.frames));
+    }
+}
+
 std::string Daemon::revoke_receiver(const std::string& group, const NodeId& node) {
     if (!lkh_sender_) {
         throw std::invalid_argument(
@@ -637,6 +702,10 @@ std::string Daemon::revoke_receiver(const std::string& group, const NodeId& node
     }
     const auto now = idp::Clock::now();
     std::string outcome = lkh_sender_->revoke(group, node, now);
+    if (auto revocations = lkh_sender_->revocations_of(group)) {
+        send_to_senders(*revocations->group, std::move(revocations->frames));
+    }
+    send_lkh_replicas(now);
     std::printf("mcsec-controld: group %s: LKH receiver %s revoked by the operator: %s t=%.6f\n",
                 group.c_str(), node.c_str(), outcome.c_str(), wall_seconds());
     std::fflush(stdout);

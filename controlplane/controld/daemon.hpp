@@ -118,6 +118,10 @@ class Daemon {
     bool start_lkh_receiving(std::string& error);
     // Sends, logs, alarms and installs what the LKH services asked for.
     void apply(LkhEffects& effects, idp::TimePoint now);
+    // LKH redundancy over the TLS channel (X.509 only): `frames` to every sender of `group`
+    // that is up and announces it; the replicas of trees that changed.
+    void send_to_senders(const config::Group& group, std::vector<std::vector<std::uint8_t>> frames);
+    void send_lkh_replicas(idp::TimePoint now);
     // `arrived`: when the kernel received it (hellos are judged as of then).
     void on_datagram(std::span<const std::uint8_t> datagram, const std::string& source,
                      idp::TimePoint arrived);

@@ -70,6 +70,8 @@ Json lkh_receivers_view(const Daemon& daemon, const std::string& group) {
             for (const auto& node : *g.revoked) revoked.push_back(node);
             return {{"group", group},
                     {"role", g.serving ? "key_server" : "sender"},
+                    {"tree_id", g.distribution ? Json(g.distribution->tree_id()) : Json(nullptr)},
+                    {"replica_from", g.replica_from ? Json(*g.replica_from) : Json(nullptr)},
                     {"tree", tree},
                     {"receivers", g.serving ? receivers : Json(nullptr)},
                     {"revoked_here", revoked},
@@ -95,6 +97,11 @@ Json lkh_counters_view(const Daemon& daemon) {
             out[g.group->address.to_string()] = {
                 {"serving", g.serving},
                 {"trees_started", g.trees_started},
+                {"trees_continued", g.trees_continued},
+                {"registrations_deferred", g.deferred},
+                {"replicas_sent", g.replicas_sent},
+                {"replicas_received", g.replicas_received},
+                {"split_brains", g.split_brains},
                 {"registrations", registration_verdicts(g.registrations)},
                 {"distribution", distribution_counters(g.distribution)}};
         }

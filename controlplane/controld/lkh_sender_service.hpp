@@ -5,14 +5,24 @@
 // admitted receivers, and turns an operator's revocation into a removal that waits for the next
 // TEK (the daemon starts a MIKE rekey when `rekeys` asks for one).
 //
-// Takeover: a node that becomes a group's TM starts a new tree (a new random tree id) and
-// announces it with its first TEK and a State message at once; receivers of the old tree see
-// another tree id and register again. Replicating the tree among
-// the senders, so a takeover costs receivers nothing, is not built yet (README, "Not there yet").
+// Redundancy (X.509 deployments): the TM replicates its tree to the group's other senders over
+// their TLS channel after every change (tree_replica.hpp); a node that becomes the TM continues
+// the newest replica it holds (same tree, ids above the old TM's), so nobody registers again and
+// a removal the old TM left pending is completed with the next TEK. Without a replica (a PSK
+// deployment has no TLS channel, or nothing arrived yet) it starts a new tree with a new random
+// id and announces it at once; receivers of the old tree see the other tree id and register again.
+//
+// Split brain: a TM that receives a replica of its group from another node (a partition healed:
+// both sides had a TM) raises SPLIT_BRAIN, takes the other side's revocations (a revocation holds
+// wherever it was given) and sends a State at once. The side whose TM stays MIKE's TM after the
+// merge keeps its tree; the other stops serving. Message ids follow the wall clock, so what the
+// survivor sends is newer than anything either side sent; receivers that followed the other side
+// find they cannot open it and register again.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -27,6 +37,8 @@
 #include "mcsec/control/authenticator.hpp"
 #include "mcsec/control/lkh/key_distribution.hpp"
 #include "mcsec/control/lkh/receiver_registration.hpp"
+#include "mcsec/control/lkh/tree_replica.hpp"
+#include "revocation_file.hpp"
 
 namespace mcsec::control {
 
@@ -38,9 +50,18 @@ class LkhSenderService {
     // REGISTER carries) a receive-only member.
     using ReceiverCheck = std::function<bool(const config::Group&, const NodeId&,
                                              std::span<const std::uint8_t> credential)>;
+    // Whether a discovery peer is a sender of the group (may hold its tree).
+    using SenderCheck = std::function<bool(const config::Group&, const NodeId&)>;
 
+    // `revocations_file`: where revocations persist (revocation_file.hpp); empty for none.
+    // `settle`: how long a new tree answers no REGISTER, so the revocations of every other
+    // live sender of the group reach it first (the discovery peer timeout: by then every live
+    // sender has been heard and has sent its list).
     LkhSenderService(const config::LkhSettings& settings, const MessageAuthenticator& self,
-                     ReceiverCheck is_receiver);
+                     ReceiverCheck is_receiver, SenderCheck is_sender,
+                     std::filesystem::path revocations_file, std::chrono::milliseconds settle);
+    // Anything wrong with the revocations file at start-up ("" if nothing).
+    const std::string& load_warning() const noexcept { return load_warning_; }
 
     // A protected group this node may send to (and so may become the TM of).
     void add_group(const config::Group& group);
@@ -62,6 +83,23 @@ class LkhSenderService {
     std::string revoke(const std::string& group, const NodeId& receiver, TimePoint now);
 
     void poll(TimePoint now, LkhEffects& effects);
+
+    // Replication: frames for the group's other senders (that are up), sent over TLS.
+    struct Outgoing {
+        const config::Group* group = nullptr;
+        std::vector<std::vector<std::uint8_t>> frames;
+    };
+    // A replica of each served group whose tree changed since its last one.
+    std::vector<Outgoing> take_replicas(TimePoint now);
+    // For a sender that just came up: the replica of each served group and the revocations
+    // this node knows, for the groups `peer` is a sender of.
+    std::vector<Outgoing> for_new_sender(const NodeId& peer, TimePoint now);
+    // The revocations this node knows for `group`, for every other sender of it (after an
+    // operator's revocation here); none where there are none.
+    std::optional<Outgoing> revocations_of(const std::string& group) const;
+    // An LS frame from `peer` (its TLS identity).
+    void on_replica_frame(const NodeId& peer, std::span<const std::uint8_t> frame, TimePoint now,
+                          LkhEffects& effects);
     std::optional<TimePoint> next_due() const;
 
     // How long the copies of a TEK-only push take on the receivers' link: every sender delays
@@ -74,7 +112,13 @@ class LkhSenderService {
         const lkh::KeyDistribution* distribution = nullptr;  // while serving
         std::uint64_t registrations[lkh::kRegistrationVerdictCount] = {};
         std::uint64_t trees_started = 0;
+        std::uint64_t trees_continued = 0;  // from a replica
+        std::uint64_t deferred = 0;
         const std::set<NodeId>* revoked = nullptr;
+        std::optional<NodeId> replica_from;  // whose newest replica this node holds
+        std::uint64_t replicas_sent = 0;
+        std::uint64_t replicas_received = 0;
+        std::uint64_t split_brains = 0;
     };
     std::vector<GroupView> groups() const;
 
@@ -87,18 +131,41 @@ class LkhSenderService {
         std::optional<std::uint64_t> tek_epoch;  // the newest TEK, for a tree started later
         std::uint32_t tek_spi = 0;
         lkh::WipedBuffer tek;
-        bool rekey_asked = false;  // for the removal now pending
-        std::set<NodeId> revoked;  // refused at registration
+        bool rekey_asked = false;    // for the removal now pending
+        TimePoint answer_from{};     // a new tree answers REGISTERs from then on
+        std::uint64_t deferred = 0;  // REGISTERs left for the receiver to repeat
+        std::set<NodeId> revoked;    // refused at registration
         std::uint64_t registrations[lkh::kRegistrationVerdictCount] = {};
         std::uint64_t trees_started = 0;
+        std::uint64_t trees_continued = 0;
+        std::optional<lkh::TreeReplica> replica;   // the newest from the group's TM
+        std::uint64_t replicated_fingerprint = 0;  // of the tree as last replicated
+        std::uint64_t replicas_sent = 0;
+        std::uint64_t replicas_received = 0;
+        std::uint64_t split_brains = 0;
     };
     GroupState* find(const std::string& group);
+    GroupState* find(const std::vector<std::uint8_t>& group_id);
+    lkh::DistributionParams params_for(const GroupState& state) const;
+    std::vector<std::vector<std::uint8_t>> replica_frames(GroupState& state, TimePoint now);
+    std::vector<std::uint8_t> revoked_frame(const GroupState& state) const;
+    void take_revocations(GroupState& state, const std::vector<NodeId>& revoked, const NodeId& from,
+                          TimePoint now, LkhEffects& effects);
+    // Writes every group's revocations to the file; false (and `error`) if it cannot.
+    bool persist(std::string& error) const;
     void start_serving(GroupState& state, TimePoint now, LkhEffects& effects);
 
     config::LkhSettings settings_;
     const MessageAuthenticator* self_;
     ReceiverCheck is_receiver_;
+    SenderCheck is_sender_;
     std::chrono::milliseconds tek_air_time_{0};
+    std::uint64_t next_serial_;  // replica serials: above any an earlier run of this node sent
+    lkh::ReplicaAssembler assembler_;
+    std::filesystem::path revocations_file_;
+    Revocations loaded_;  // from the file, handed to each group as it is added
+    std::string load_warning_;
+    std::chrono::milliseconds settle_;
     std::vector<std::unique_ptr<GroupState>> groups_;
 };
 

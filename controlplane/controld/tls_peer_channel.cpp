@@ -22,6 +22,7 @@
 
 #include "mcsec/control/identity/tls_context.hpp"
 #include "mcsec/control/idp/wire_format.hpp"
+#include "mcsec/control/lkh/tree_replica.hpp"
 
 namespace mcsec::control {
 
@@ -381,9 +382,12 @@ asio::awaitable<void> TlsPeerChannel::serve(std::shared_ptr<Inbound> connection)
                                   asio::redirect_error(asio::use_awaitable, ec));
         if (!*alive) co_return;
         if (ec) break;  // the peer closed, or the connection failed
-        idp::MessageHeader header;
-        if (idp::peek_header(message, header) != idp::ParseError::Ok ||
-            header.length < idp::kHeaderBytes || header.length > idp::kMaxMessageBytes) {
+        // IDP prefix messages, or a group's LKH tree replicated between its senders.
+        const wire::FrameFormat& format =
+            lkh::is_replica_frame(message) ? lkh::kReplicaFrameFormat : idp::kFrameFormat;
+        wire::FrameHeader header;
+        if (wire::peek_header(message, format, header) != wire::FrameError::Ok ||
+            header.length < idp::kHeaderBytes || header.length > format.max_bytes) {
             ++counters_.malformed;  // the stream cannot be re-framed: give up on it
             refuse({TlsRefusal::Kind::MalformedFrame, connection->address, *peer,
                     "frame header does not parse or its length is out of range"});

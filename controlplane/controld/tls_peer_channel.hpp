@@ -5,7 +5,9 @@
 // Each node sends on connections it opens itself (one per peer, the client naming the server it
 // expects) and receives on the ones peers open to it (the server learns the peer's node id from
 // its certificate). Two connections per pair keep the roles simple: nobody has to decide who
-// dials. Messages are framed by the IDP header's length field. Everything runs on the daemon's
+// dials. Messages are framed by the control-plane header's length field: IDP prefix messages
+// (magic "ID", up to 1,400 bytes) and LKH tree replicas between a group's senders ("LS", up to
+// 65,535 bytes a frame; controlplane/lkh tree_replica.hpp). Everything runs on the daemon's
 // io_context thread; nothing blocks, and no error leaves a handler: a failed connection is
 // counted and dropped, and the next send dials again (the exchange re-announces every H).
 #pragma once
@@ -66,8 +68,10 @@ class TlsPeerChannel {
     using Handler = std::function<void(const NodeId& tls_peer, std::span<const std::uint8_t>)>;
     using RefusalHandler = std::function<void(const TlsRefusal&)>;
 
-    static constexpr std::size_t kMaxInbound = 256;       // one per peer is the normal case
-    static constexpr std::size_t kMaxQueuedPerPeer = 16;  // the oldest goes first
+    static constexpr std::size_t kMaxInbound = 256;  // one per peer is the normal case
+    // The oldest goes first. Room for a replicated LKH tree of 10,000 receivers (about 14
+    // chunks of 60 KB) several times over, besides the prefix messages.
+    static constexpr std::size_t kMaxQueuedPerPeer = 256;
     static constexpr std::chrono::seconds kHandshakeTimeout{5};
     static constexpr std::chrono::milliseconds kAcceptErrorPause{100};
 

@@ -54,6 +54,18 @@ class BlackBridge:
             run(f"ip -n {name} addr add {a}/{prefix_length} dev black0")
         run(f"ip -n {name} route add 224.0.0.0/4 dev black0")
 
+    def partition(self, ports):
+        """Moves the bridge ports `ports` onto a second bridge: two black networks that hear
+        nothing of each other until heal()."""
+        run(f"ip -n {self.bridge_ns} link add br1 type bridge mcast_snooping 0", check_rc=False)
+        run(f"ip -n {self.bridge_ns} link set br1 up")
+        for port in ports:
+            run(f"ip -n {self.bridge_ns} link set {port} master br1")
+
+    def heal(self, ports):
+        for port in ports:
+            run(f"ip -n {self.bridge_ns} link set {port} master br0")
+
     def teardown(self, procs=(), grace_s=0):
         """Stops `procs` (SIGTERM and up to `grace_s` to exit, else SIGKILL) and removes every
         namespace with the prefix."""

@@ -14,10 +14,15 @@ Checks:
   - revocation: `mcsecctl revoke` of lr4 on the senders; the TM removes it, rekeys, and every
     other receiver installs the new key while lr4 never does, and its registrations are refused;
   - a receiver's region holds the received SA for receiving only (no sending SA);
-  - TM killed -9 right after a second revocation (lr5), inside the batch window: lk2 takes
-    over, every receiver that may transmit registers again and holds the next key, lr5 is kept
-    out, and EMCON lr3 stays silent (KEYS_BEHIND alarm, no REGISTER sent) until the operator
-    runs `mcsecctl lkh-register`, after which it holds the key too;
+  - TM killed -9 right after a second revocation (lr5), inside the batch window: lk2 continues
+    lk1's tree from its replica, completes the removal, and every other receiver (EMCON lr3
+    too) holds the next key without sending a REGISTER;
+  - split brain: lk3 and half the receivers are cut off; lk3 continues the tree on its side,
+    each side revokes one receiver and rekeys; after the heal SPLIT_BRAIN is raised, lk2 (MIKE's
+    TM) keeps serving, both revocations hold, and every receiver left holds the merged key;
+  - all senders killed -9 and restarted: no replica survives, so a new tree; every receiver
+    that may transmit registers again, the four revoked stay out (revocations are on disk), and
+    EMCON lr3 raises KEYS_BEHIND and stays silent until `mcsecctl lkh-register`;
   - every process still runs; no receiver refused an authentic push as forged.
 Usage: controld_lkh_test.py BUILD_DIR [RECEIVERS]. Exit 77 (skipped) without root or namespaces.
 """
@@ -162,6 +167,10 @@ def senders_agree(senders, after=0):
     return key if key[0] > after else None
 
 
+def registers_sent(boxes):
+    return {b.name: b.show("receivers", GROUP)["registers_sent"] for b in boxes}
+
+
 def remove_regions():
     """The shared-memory regions of the receivers that keep one (left by a failed run too)."""
     for i in WITH_REGION:
@@ -261,46 +270,113 @@ def main():
         check(refused.get("not_a_receiver", 0) >= 1,
               f"{victim.name}'s registrations are refused by the TM ({refused})")
 
-        # The TM dies inside the batch window of a second revocation.
+        # The TM dies inside the batch window of a second revocation: lk2 continues its tree.
         second = by_name[name("r", REVOKED_UNDER_KILL)]
+        emcon = by_name[name("r", EMCON)]
+        followers = [b for b in receivers if b not in (victim, second)]
+        sent_before = registers_sent(followers)
         for b in reversed(senders):  # lk1, the TM, last: it dies at once after
             b.ctl("revoke", GROUP, second.name)
         tm.proc.send_signal(signal.SIGKILL)
         tm.proc.wait()
-        emcon = by_name[name("r", EMCON)]
-        emcon_sent = emcon.show("receivers", GROUP)["registers_sent"]
         survivors = [by_name["lk2"], by_name["lk3"]]
         t3 = time.time()
         after_kill = wait_for(lambda: senders_agree(survivors, after=after_revoke[0]
                                                     if after_revoke else 0), 30)
-        followers = [b for b in receivers if b not in (victim, second, emcon)]
         moved = wait_for(lambda: after_kill and all_hold(after_kill, followers), 40)
         check(bool(after_kill) and bool(moved),
-              f"lk2 took over: {len(followers)} receivers hold its key {after_kill} "
-              f"({time.time() - t3:.1f} s after the kill)")
+              f"TM lk1 killed -9: {len(followers)} receivers hold lk2's key {after_kill}, the "
+              f"EMCON one included ({time.time() - t3:.1f} s after the kill)")
+        check("continues lk1's tree" in by_name["lk2"].log(),
+              "lk2 continued lk1's tree from its replica")
+        check(registers_sent(followers) == sent_before,
+              f"nobody registered again ({sum(sent_before.values())} REGISTERs in all, before "
+              f"and after)")
         check(after_kill is not None and after_kill not in second.keys() and
               after_kill not in victim.keys(),
-              f"{second.name} (revoked as the TM died) and {victim.name} stay out")
+              f"{second.name} (revoked as the TM died: lk2 completed the removal) and "
+              f"{victim.name} stay out")
         view = by_name["lk2"].show("receivers", GROUP)
         admitted = {r["node_id"] for r in view.get("receivers") or []}
-        check(view["role"] == "key_server" and second.name not in admitted and
-              victim.name not in admitted, f"lk2 serves the tree without them "
-              f"({len(admitted)} receivers)")
-        alarms = [a["kind"] for a in emcon.show("alarms")]
+        check(view["role"] == "key_server" and admitted == {b.name for b in followers},
+              f"lk2 serves the tree of the {len(admitted)} receivers left")
+
+        # Split brain: lk3 and half the receivers lose the other half and lk2.
+        side_b = [b for b in receivers if b.i > receivers_n // 2]
+        side_a = [b for b in followers if b not in side_b]
+        NET.partition(["k3"] + [f"r{b.i}" for b in side_b])
+        t4 = time.time()
+        lk2, lk3 = by_name["lk2"], by_name["lk3"]
+        took = wait_for(lambda: "continues lk2's tree" in lk3.log(), 20)
+        check(bool(took), f"partitioned: lk3 continues lk2's tree on its side "
+              f"({time.time() - t4:.1f} s)")
+        cut_a = by_name[name("r", 6)]
+        cut_b = side_b[-1]
+        lk2.ctl("revoke", GROUP, cut_a.name)
+        lk3.ctl("revoke", GROUP, cut_b.name)
+        time.sleep(2.0)
+        key_a, key_b = lk2.latest(), lk3.latest()
+        check(key_a != key_b and all_hold(key_a, [b for b in side_a if b is not cut_a]) and
+              all_hold(key_b, [b for b in side_b if b not in (cut_b, second)]),
+              f"each side rekeyed on its own: side A {key_a}, side B {key_b}")
+        NET.heal(["k3"] + [f"r{b.i}" for b in side_b])
+        t5 = time.time()
+        left = [b for b in followers if b not in (cut_a, cut_b)]
+        floor = max(key_a[0], key_b[0])
+
+        def settled():
+            k = senders_agree(survivors)
+            ok = k and k[0] > floor and all_hold(k, left) and \
+                all(k not in b.keys() for b in (cut_a, cut_b))
+            return k if ok else None
+
+        merged = wait_for(settled, 60)
+        check(bool(merged), f"healed: lk2 and lk3 agree on {merged}, all {len(left)} receivers "
+              f"left hold it, and neither {cut_a.name} nor {cut_b.name} does "
+              f"({time.time() - t5:.1f} s)")
+        first_after = min((k for k in lk2.keys() if k[0] > floor), default=None)
+        exposed = [b.name for b in (cut_a, cut_b) if first_after and first_after in b.keys()]
+        print(f"     the first key after the heal {first_after} reached revoked {exposed or 'none'}"
+              f" (a revocation given on the other side holds from the next rekey: security.md)")
+        alarms = {a["kind"] for b in survivors for a in b.show("alarms")}
+        check("SPLIT_BRAIN" in alarms, "the two key servers found each other: SPLIT_BRAIN")
+        v2, v3 = lk2.show("receivers", GROUP), lk3.show("receivers", GROUP)
+        admitted = {r["node_id"] for r in v2.get("receivers") or []}
+        check(v2["role"] == "key_server" and v3["role"] == "sender" and
+              cut_a.name not in admitted and cut_b.name not in admitted,
+              f"lk2, MIKE's TM, keeps serving; lk3 stopped; both sides' revocations hold "
+              f"({cut_a.name}, {cut_b.name} out of {len(admitted)})")
+
+        # Every sender restarts at once: no replica survives, revocations do (on disk).
+        for b in survivors:
+            b.proc.send_signal(signal.SIGKILL)
+            b.proc.wait()
+        emcon_sent = registers_sent([emcon])
+        for b in senders:
+            b.start()
+        t6 = time.time()
+        fresh = wait_for(lambda: (lambda k: k and all_hold(k, [b for b in left if b is not emcon])
+                                  and k)(senders_agree(senders)), 60)
+        check(bool(fresh), f"all senders restarted: a new tree, every receiver that may "
+              f"transmit registered again and holds {fresh} ({time.time() - t6:.1f} s)")
+        out = (victim, second, cut_a, cut_b)
+        check(fresh is not None and all(fresh not in b.keys() for b in out),
+              f"the revoked {[b.name for b in out]} stay out after the restart (from "
+              f"{os.path.basename(work)}/lk*.lkh-revoked)")
         quiet = emcon.show("receivers", GROUP)
-        check("KEYS_BEHIND" in alarms and quiet["registers_sent"] == emcon_sent and
+        alarms = [a["kind"] for a in emcon.show("alarms")]
+        check("KEYS_BEHIND" in alarms and registers_sent([emcon]) == emcon_sent and
               quiet["phase"] == "behind",
-              f"EMCON {emcon.name} raised KEYS_BEHIND and sent nothing ({quiet['registers_sent']} "
-              f"REGISTERs before and after, phase {quiet['phase']})")
+              f"EMCON {emcon.name} raised KEYS_BEHIND and stayed silent (phase {quiet['phase']})")
         r = emcon.ctl("lkh-register", GROUP)
-        caught_up = wait_for(lambda: emcon.latest() == senders_agree(survivors), 20)
+        caught_up = wait_for(lambda: emcon.latest() == senders_agree(senders), 20)
         check(r.returncode == 0 and bool(caught_up),
               f"after mcsecctl lkh-register {emcon.name} holds the current key ({emcon.latest()})")
 
         forged = sum(b.show("control-counters")["lkh"][GROUP]["pushes"].get("bad_signature", 0)
                      for b in receivers[:5])
         check(forged == 0, "no authentic push was refused as forged")
-        running = [b.name for b in boxes if b is not tm and b.proc.poll() is not None]
+        running = [b.name for b in boxes if b.proc.poll() is not None]
         check(not running, f"every other mcsec-controld still runs ({running or 'all'})")
     finally:
         NET.teardown([b.proc for b in boxes if b.proc])

@@ -13,12 +13,9 @@ namespace {
 
 enum class Type : std::uint8_t { Chunk = 1, Revoked = 2 };
 
-constexpr wire::FrameFormat kFormat{kReplicaMagic0,
-                                    kReplicaMagic1,
-                                    1,
-                                    static_cast<std::uint8_t>(Type::Chunk),
-                                    static_cast<std::uint8_t>(Type::Revoked),
-                                    kMaxReplicaFrameBytes};
+constexpr const wire::FrameFormat& kFormat = kReplicaFrameFormat;
+static_assert(kReplicaFrameFormat.first_type == static_cast<std::uint8_t>(Type::Chunk) &&
+              kReplicaFrameFormat.last_type == static_cast<std::uint8_t>(Type::Revoked));
 
 void write_group(wire::ByteWriter& writer, const std::vector<std::uint8_t>& group) {
     if (group.empty() || group.size() > 255) throw std::invalid_argument("LKH replica: group id");

@@ -107,6 +107,12 @@ class KeyDistribution {
     bool on_tek(const Tek& tek, TimePoint now);
 
     std::vector<std::vector<std::uint8_t>> poll(TimePoint now);
+    // The next poll() sends a State message (after a split brain: receivers that followed the
+    // other side's key server find out at once whether they can follow this one).
+    void send_state_now(TimePoint now) noexcept {
+        next_state_ = now;
+        announce_tree_ = true;
+    }
     TimePoint next_due() const noexcept;
     TimePoint tek_deliverable_at() const noexcept { return tek_deliverable_at_; }
 

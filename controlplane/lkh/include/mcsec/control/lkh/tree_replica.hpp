@@ -23,6 +23,7 @@
 
 #include "mcsec/control/authenticator.hpp"
 #include "mcsec/control/lkh/wiped_buffer.hpp"
+#include "mcsec/control/wire/frame.hpp"
 
 namespace mcsec::control::lkh {
 
@@ -30,6 +31,8 @@ inline constexpr std::uint8_t kReplicaMagic0 = 'L';
 inline constexpr std::uint8_t kReplicaMagic1 = 'S';
 inline constexpr std::size_t kChunkBytes = 60000;
 inline constexpr std::size_t kMaxReplicaFrameBytes = 65535;
+inline constexpr wire::FrameFormat kReplicaFrameFormat{
+    kReplicaMagic0, kReplicaMagic1, 1, 1, 2, kMaxReplicaFrameBytes};
 // A replica of at most this many chunks (about 61 MB: a full tree of a million receivers).
 inline constexpr std::size_t kMaxReplicaChunks = 1024;
 
