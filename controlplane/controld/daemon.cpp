@@ -89,7 +89,9 @@ bool Daemon::start(std::string& error) {
                          lkh_sender_->load_warning().c_str());
         }
         for (const auto& group : config_.groups) {
-            if (group.action == config::GroupAction::Protect &&
+            // Only a group whose access list names its senders has receive-only members.
+            if (group.action == config::GroupAction::Protect && group.access &&
+                group.access->senders &&
                 role_in(group, config_.instance.name) == access::Role::Sender) {
                 lkh_sender_->add_group(group);
             }
@@ -239,10 +241,13 @@ bool Daemon::start_lkh_receiving(std::string& error) {
         }
         lkh_receiver_->add_group(group, now);
     }
+    const auto& discovery = *config_.discovery;
     std::printf(
-        "mcsec-controld: LKH receiver of %zu groups%s; no hellos (silent after "
-        "registering)\n",
-        lkh_receiver_->groups().size(), settings.emcon ? " under EMCON" : "");
+        "mcsec-controld: instance %s discovering on %s (%s port %u) as the LKH receiver "
+        "of %zu groups%s: it listens and sends no hellos (silent after registering)\n",
+        config_.instance.name.c_str(), black_port(config_)->name.c_str(),
+        discovery.group.to_string().c_str(), discovery.port, lkh_receiver_->groups().size(),
+        settings.emcon ? " under EMCON" : "");
     std::fflush(stdout);
     run_due();
     return true;

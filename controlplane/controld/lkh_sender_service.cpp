@@ -376,6 +376,11 @@ void LkhSenderService::on_replica_frame(const NodeId& peer, std::span<const std:
     ++state->replicas_received;
     take_revocations(*state, replica.revoked, peer, now, effects);
     if (state->distribution) {
+        // An empty tree from a node that was TM for a moment (both sides of an election that
+        // had not settled yet): nobody followed it, nothing to merge.
+        const auto other =
+            lkh::KeyDistribution::restore(params_for(*state), *self_, replica.state.view(), now);
+        if (other && other->receivers().empty()) return;
         // Two key servers for one group: a partition healed. MIKE's TM election decides who
         // keeps serving; meanwhile this side sends a State at once, and ids that follow the
         // wall clock keep whatever the survivor sends above both sides' ids.
