@@ -7,7 +7,9 @@
 // 2 s after the first copy: a 50 ms path delay, then as many copies as fit).
 //
 //   lkh_cost [N ...]      default: 1000 10000 100000
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 
 #include <algorithm>
 #include <chrono>
@@ -22,7 +24,9 @@
 #include "mcsec/control/identity/message_signature.hpp"
 #include "mcsec/control/lkh/key_server.hpp"
 #include "mcsec/control/lkh/push_message.hpp"
+#include "mcsec/control/lkh/key_distribution.hpp"
 #include "mcsec/control/lkh/receiver_keys.hpp"
+#include "mcsec/control/lkh/tree_replica.hpp"
 
 using namespace mcsec::control;
 using namespace mcsec::control::lkh;
@@ -30,22 +34,27 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// The designated sender's Ed25519 key; receivers hold its certificate from registration, so
-// pushes carry no credential (the docs give the size with one too).
-class Ed25519Signer final : public MessageAuthenticator {
+// The designated sender's key (Ed25519, or ECDSA P-256 with --algo p256: the two algorithms
+// mcsec-pki issues); receivers hold its certificate from registration, so pushes carry no
+// credential (the docs give the size with one too).
+class PerfSigner final : public MessageAuthenticator {
   public:
-    Ed25519Signer() {
+    explicit PerfSigner(bool p256) : p256_(p256) {
         EVP_PKEY* key = nullptr;
         std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> ctx(
-            EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr), EVP_PKEY_CTX_free);
-        if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &key) != 1) {
-            throw std::runtime_error("Ed25519 keygen failed");
+            EVP_PKEY_CTX_new_id(p256 ? EVP_PKEY_EC : EVP_PKEY_ED25519, nullptr),
+            EVP_PKEY_CTX_free);
+        if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+            (p256 && EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx.get(), NID_X9_62_prime256v1) != 1) ||
+            EVP_PKEY_keygen(ctx.get(), &key) != 1) {
+            throw std::runtime_error("keygen failed");
         }
         key_.reset(key);
     }
+    const char* algorithm() const noexcept { return p256_ ? "ECDSA P-256" : "Ed25519"; }
     const NodeId& node_id() const noexcept override { return id_; }
     std::span<const std::uint8_t> credential() const noexcept override { return {}; }
-    std::size_t max_signature_size() const noexcept override { return 64; }
+    std::size_t max_signature_size() const noexcept override { return p256_ ? 72 : 64; }
     std::vector<std::uint8_t> sign(std::span<const std::uint8_t> message) const override {
         return identity::sign_message(*key_, message);
     }
@@ -58,6 +67,7 @@ class Ed25519Signer final : public MessageAuthenticator {
     }
 
   private:
+    bool p256_;
     NodeId id_ = "sender-1";
     std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key_{nullptr, EVP_PKEY_free};
 };
@@ -106,7 +116,7 @@ double held_at(std::size_t n, double airtime, double loss, double delay, double 
     return static_cast<double>(held) / static_cast<double>(n);
 }
 
-void run(std::size_t n, unsigned degree, const Ed25519Signer& signer, std::mt19937& rng) {
+void run(std::size_t n, unsigned degree, const PerfSigner& signer, std::mt19937& rng) {
     const std::vector<std::uint8_t> group = {'2', '3', '9', '.', '9', '.', '9', '.', '9'};
     const auto shape = *TreeShape::for_receivers(degree, n);
     auto server = *KeyServer::create(shape, group);
@@ -243,20 +253,65 @@ void run(std::size_t n, unsigned degree, const Ed25519Signer& signer, std::mt199
 
 }  // namespace
 
+// Key-server redundancy: what replicating a full tree of n receivers to another sender costs
+// (KeyDistribution::export_state, the LS chunks, restore on the successor).
+void replica_cost(std::size_t n, unsigned degree, const PerfSigner& signer) {
+    DistributionParams params;
+    params.group_id = {'2', '3', '9', '.', '9', '.', '9', '.', '9'};
+    params.degree = degree;
+    params.max_receivers = n;
+    auto distribution = *KeyDistribution::create(params, signer);
+    for (std::size_t i = 0; i < n; ++i) distribution.admit("rx-" + std::to_string(i), {});
+    const std::vector<std::uint8_t> tek(36, 1);
+    distribution.on_tek(Tek{1, 0x1001, tek}, {});
+    const auto t0 = Clock::now();
+    TreeReplica replica;
+    replica.group_id = params.group_id;
+    replica.server = "sender-1";
+    replica.serial = 1;
+    replica.state = distribution.export_state({});
+    const auto frames = encode_replica(replica);
+    const auto t1 = Clock::now();
+    ReplicaAssembler assembler;
+    TreeReplica received;
+    for (const auto& frame : frames) assembler.add(frame, received);
+    auto restored = KeyDistribution::restore(params, signer, received.state.view(), {});
+    const auto t2 = Clock::now();
+    if (!restored || restored->receivers().size() != n) throw std::runtime_error("restore failed");
+    std::size_t bytes = 0;
+    for (const auto& frame : frames) bytes += frame.size();
+    std::printf("| %zu | %u | %zu | %zu | %.1f | %.1f |\n", n, degree, bytes, frames.size(),
+                micros(t1 - t0) / 1000, micros(t2 - t1) / 1000);
+}
+
 int main(int argc, char** argv) {
+    // lkh_cost [--algo ed25519|p256] [RECEIVERS...]
     std::vector<std::size_t> sizes;
-    for (int i = 1; i < argc; ++i) sizes.push_back(std::strtoull(argv[i], nullptr, 10));
+    bool p256 = false;
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--algo" && i + 1 < argc) {
+            p256 = std::string(argv[++i]) == "p256";
+        } else {
+            sizes.push_back(std::strtoull(argv[i], nullptr, 10));
+        }
+    }
     if (sizes.empty()) sizes = {1000, 10000, 100000};
-    Ed25519Signer signer;
+    PerfSigner signer(p256);
     std::mt19937 rng(2027);
     std::printf(
         "| receivers | d | h | leaves | keys per receiver | RFC 2627 wraps per removal (d*h-1) | "
         "wraps incl. TEK + chain markers | message bytes | server ms per removal | receiver us per "
-        "rekey (of it Ed25519 verify) | s on a 9.6 kbit/s link | s until 99%% hold it, 10%% loss | "
-        "held at 2 s | batch of 1%%: messages, bytes, server ms |\n");
+        "rekey (of it %s verify) | s on a 9.6 kbit/s link | s until 99%% hold it, 10%% loss | "
+        "held at 2 s | batch of 1%%: messages, bytes, server ms |\n",
+        signer.algorithm());
     std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (const std::size_t n : sizes) {
         for (const unsigned degree : {2u, 4u, 8u}) run(n, degree, signer, rng);
+    }
+    std::printf("\n| receivers | d | replica bytes (LS frames) | chunks | export + encode ms | "
+                "reassemble + restore ms |\n|---|---|---|---|---|---|\n");
+    for (const std::size_t n : sizes) {
+        for (const unsigned degree : {2u, 4u, 8u}) replica_cost(n, degree, signer);
     }
     return 0;
 }
