@@ -99,6 +99,7 @@ lkh::DistributionParams LkhSenderService::params_for(const GroupState& state) co
 
 void LkhSenderService::start_serving(GroupState& state, TimePoint now, LkhEffects& effects) {
     std::optional<lkh::KeyDistribution> distribution;
+    const std::uint64_t continued_before = state.trees_continued;
     const std::string id = text_of(state.id);
     if (state.replica) {
         distribution = lkh::KeyDistribution::restore(params_for(state), *self_,
@@ -137,14 +138,36 @@ void LkhSenderService::start_serving(GroupState& state, TimePoint now, LkhEffect
             return !group->revoked.contains(node) && is_receiver_(*group->group, node, credential);
         });
     state.rekey_asked = false;
+    state.given_epoch = 0;
     state.replicated_fingerprint = 0;  // the new server replicates at once
+    if (state.trees_continued > continued_before) state.answer_from = now;
     // Revocations this node knows of that the tree may not reflect yet.
     for (const auto& node : state.revoked) state.distribution->revoke(node, now);
-    if (state.tek_epoch) {
-        // A removal left pending refuses the TEK it was given with: it waits for the next one.
-        const lkh::Tek tek{*state.tek_epoch, state.tek_spi, state.tek.view()};
-        state.distribution->on_tek(tek, now);
+    give_tek(state, now, effects);
+}
+
+void LkhSenderService::give_tek(GroupState& state, TimePoint now, LkhEffects& effects) {
+    // A new tree keeps quiet while it settles: a node that is TM only for the moment an
+    // election takes would otherwise push a tree every receiver takes for a new key server.
+    if (!state.distribution || !state.tek_epoch || *state.tek_epoch <= state.given_epoch ||
+        now < state.answer_from) {
+        return;
     }
+    state.given_epoch = *state.tek_epoch;
+    if (!state.distribution->on_tek(lkh::Tek{*state.tek_epoch, state.tek_spi, state.tek.view()},
+                                    now)) {
+        // A continued tree with a removal pending refuses the key it was given with: it waits
+        // for the next epoch (needs_new_tek starts one). Any other refusal is a fault.
+        if (!state.distribution->new_tek_due()) {
+            effects.alarms.push_back({"SERVER_CONFLICT",
+                                      text_of(state.id),
+                                      {},
+                                      "epoch " + std::to_string(*state.tek_epoch) +
+                                          "'s key was refused by the LKH key server"});
+        }
+        return;
+    }
+    state.rekey_asked = false;
 }
 
 void LkhSenderService::follow(const config::Group& group, bool is_tm, TimePoint now,
@@ -171,16 +194,7 @@ void LkhSenderService::on_tek(const config::Group& group, std::uint64_t epoch, s
     state->tek_spi = spi;
     state->tek = lkh::WipedBuffer(key_and_salt.size());
     std::ranges::copy(key_and_salt, state->tek.writable().begin());
-    if (!state->distribution) return;
-    if (!state->distribution->on_tek(lkh::Tek{epoch, spi, state->tek.view()}, now)) {
-        effects.alarms.push_back(
-            {"SERVER_CONFLICT",
-             text_of(state->id),
-             {},
-             "epoch " + std::to_string(epoch) + "'s key was refused by the LKH key server"});
-        return;
-    }
-    state->rekey_asked = false;
+    give_tek(*state, now, effects);
 }
 
 void LkhSenderService::on_registration(std::span<const std::uint8_t> datagram,
@@ -243,6 +257,7 @@ std::string LkhSenderService::revoke(const std::string& group, const NodeId& rec
 void LkhSenderService::poll(TimePoint now, LkhEffects& effects) {
     for (auto& state : groups_) {
         if (!state->distribution) continue;
+        give_tek(*state, now, effects);  // one held back while a new tree settled
         if (state->distribution->needs_new_tek(now) && !state->rekey_asked) {
             state->rekey_asked = true;
             effects.rekeys.push_back(state->group->address);
@@ -260,6 +275,9 @@ std::optional<LkhSenderService::TimePoint> LkhSenderService::next_due() const {
     for (const auto& state : groups_) {
         if (!state->distribution) continue;
         TimePoint next = state->distribution->next_due();
+        if (state->tek_epoch && *state->tek_epoch > state->given_epoch) {
+            next = std::min(next, state->answer_from);
+        }
         if (const auto rekey = state->distribution->new_tek_due(); rekey && !state->rekey_asked) {
             next = std::min(next, *rekey);
         }

@@ -131,10 +131,11 @@ class LkhSenderService {
         std::optional<std::uint64_t> tek_epoch;  // the newest TEK, for a tree started later
         std::uint32_t tek_spi = 0;
         lkh::WipedBuffer tek;
-        bool rekey_asked = false;    // for the removal now pending
-        TimePoint answer_from{};     // a new tree answers REGISTERs from then on
-        std::uint64_t deferred = 0;  // REGISTERs left for the receiver to repeat
-        std::set<NodeId> revoked;    // refused at registration
+        bool rekey_asked = false;       // for the removal now pending
+        TimePoint answer_from{};        // a new tree answers REGISTERs and pushes from then on
+        std::uint64_t given_epoch = 0;  // the newest TEK the key server was given
+        std::uint64_t deferred = 0;     // REGISTERs left for the receiver to repeat
+        std::set<NodeId> revoked;       // refused at registration
         std::uint64_t registrations[lkh::kRegistrationVerdictCount] = {};
         std::uint64_t trees_started = 0;
         std::uint64_t trees_continued = 0;
@@ -154,6 +155,8 @@ class LkhSenderService {
     // Writes every group's revocations to the file; false (and `error`) if it cannot.
     bool persist(std::string& error) const;
     void start_serving(GroupState& state, TimePoint now, LkhEffects& effects);
+    // Hands the newest TEK to the key server, once its tree has settled.
+    void give_tek(GroupState& state, TimePoint now, LkhEffects& effects);
 
     config::LkhSettings settings_;
     const MessageAuthenticator* self_;
