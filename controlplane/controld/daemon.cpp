@@ -2,6 +2,7 @@
 
 #include "mcsec/esp/lifetime.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -680,7 +681,10 @@ void Daemon::apply(LkhEffects& effects, idp::TimePoint now) {
 
 void Daemon::send_to_senders(const config::Group& group,
                              std::vector<std::vector<std::uint8_t>> frames) {
-    if (!prefix_channel_) return;  // a PSK deployment: no TLS channel, nothing replicated
+    if (!prefix_channel_) {  // a PSK deployment: no TLS channel, nothing replicated
+        for (auto& frame : frames) OPENSSL_cleanse(frame.data(), frame.size());
+        return;
+    }
     const std::string id = group.address.to_string();
     for (const auto& peer : peer_table_.peers()) {
         if (peer.state != idp::PeerState::Up ||
@@ -691,6 +695,7 @@ void Daemon::send_to_senders(const config::Group& group,
         for (const auto& frame : frames)
             prefix_channel_->send(peer.node_id, peer.black_address, frame);
     }
+    for (auto& frame : frames) OPENSSL_cleanse(frame.data(), frame.size());  // key tree bytes
 }
 
 void Daemon::send_lkh_replicas(idp::TimePoint now) {

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -33,7 +34,8 @@ using Stream = ssl::stream<tcp::socket>;
 
 struct TlsPeerChannel::Outbound {
     explicit Outbound(asio::io_context& io) : wake(io) {}
-    std::deque<std::vector<std::uint8_t>> queue;
+    // Wiped when dropped or written: LKH replicas carry a key tree.
+    std::deque<lkh::WipedBuffer> queue;
     asio::steady_timer wake;  // cancelled when a message is queued
     std::unique_ptr<ssl::context> context;
     std::unique_ptr<Stream> stream;
@@ -203,7 +205,7 @@ void TlsPeerChannel::send(const NodeId& peer, const config::IpAddress& address,
     auto& link = outbound_[peer];
     if (!link) {
         link = std::make_shared<Outbound>(io_);
-        link->queue.push_back(std::move(message));
+        link->queue.push_back(lkh::WipedBuffer::adopt(std::move(message)));
         const auto endpoint = endpoint_of(address, port_);
         try {
             link->context = std::make_unique<ssl::context>(
@@ -222,7 +224,7 @@ void TlsPeerChannel::send(const NodeId& peer, const config::IpAddress& address,
         link->queue.pop_front();
         ++counters_.dropped;
     }
-    link->queue.push_back(std::move(message));
+    link->queue.push_back(lkh::WipedBuffer::adopt(std::move(message)));
     link->wake.cancel();
 }
 
@@ -273,9 +275,9 @@ asio::awaitable<void> TlsPeerChannel::run_outbound(NodeId peer, std::shared_ptr<
                 if (!*alive) co_return;
                 continue;
             }
-            const std::vector<std::uint8_t> message = std::move(link->queue.front());
+            const lkh::WipedBuffer message = std::move(link->queue.front());
             link->queue.pop_front();
-            co_await asio::async_write(stream, asio::buffer(message),
+            co_await asio::async_write(stream, asio::buffer(message.view().data(), message.size()),
                                        asio::redirect_error(asio::use_awaitable, ec));
             if (!*alive) co_return;
             if (ec) {
@@ -402,6 +404,7 @@ asio::awaitable<void> TlsPeerChannel::serve(std::shared_ptr<Inbound> connection)
         if (ec) break;
         ++counters_.messages_received;
         on_message_(*peer, message);
+        OPENSSL_cleanse(message.data(), message.size());  // an LKH replica holds keys
         if (!*alive) co_return;
     }
     boost::system::error_code ignored;
