@@ -6,7 +6,7 @@
 #   3. ASan+UBSan build + ctest of the same tests
 #   4. ThreadSanitizer build of the concurrency tests (several lcores on one SA)
 #   5. libFuzzer smoke run: each fuzz target over its seed corpus plus MCSEC_FUZZ_SECONDS
-#      (default 8) of fresh inputs; tools/fuzz.sh BUILD SECONDS runs longer campaigns
+#      (default 5) of fresh inputs; tools/fuzz.sh BUILD SECONDS runs longer campaigns
 # Tests labelled `integration` (root, namespaces, hugepages) run when they exist and root is
 # available; set MCSEC_SKIP_SANITIZE=1 or MCSEC_SKIP_FUZZ=1 to shorten a local run.
 set -euo pipefail
@@ -51,6 +51,6 @@ if [ "${MCSEC_SKIP_FUZZ:-0}" != 1 ]; then
     cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMCSEC_FUZZ=ON \
         -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
     cmake --build build/fuzz -j "$jobs" --target fuzz_targets
-    bash tools/fuzz.sh build/fuzz "${MCSEC_FUZZ_SECONDS:-8}"
+    bash tools/fuzz.sh build/fuzz "${MCSEC_FUZZ_SECONDS:-5}"
 fi
 step "all tests passed"

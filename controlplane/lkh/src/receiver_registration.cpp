@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "group_id_field.hpp"
 #include "mcsec/control/mike/hkdf.hpp"
 #include "mcsec/control/verdict_table.hpp"
 #include "mcsec/control/wire/fields.hpp"
@@ -59,20 +60,6 @@ struct WelcomeMessage {
     std::vector<std::uint8_t> credential;
 };
 
-void write_group(wire::ByteWriter& writer, const std::vector<std::uint8_t>& group) {
-    writer.u8(static_cast<std::uint8_t>(group.size()));
-    writer.bytes(group);
-}
-
-bool read_group(wire::ByteReader& reader, std::vector<std::uint8_t>& group) {
-    const auto length = reader.u8();
-    if (!length || *length == 0) return false;
-    const auto bytes = reader.bytes(*length);
-    if (!bytes) return false;
-    group.assign(bytes->begin(), bytes->end());
-    return true;
-}
-
 template <std::size_t N>
 bool read_array(wire::ByteReader& reader, std::array<std::uint8_t, N>& out) {
     const auto bytes = reader.bytes(N);
@@ -87,7 +74,7 @@ std::vector<std::uint8_t> encode_register(const RegisterMessage& m,
     wire::ByteWriter writer(out);
     const std::size_t start =
         wire::begin_frame(writer, kFrameFormat, static_cast<std::uint8_t>(Type::Register));
-    write_group(writer, m.group_id);
+    write_group_id(writer, m.group_id);
     wire::write_node_id(writer, m.receiver);
     writer.bytes(m.nonce);
     writer.bytes(m.ephemeral);
@@ -101,7 +88,7 @@ std::vector<std::uint8_t> encode_welcome(const WelcomeMessage& m,
     wire::ByteWriter writer(out);
     const std::size_t start =
         wire::begin_frame(writer, kFrameFormat, static_cast<std::uint8_t>(Type::Welcome));
-    write_group(writer, m.group_id);
+    write_group_id(writer, m.group_id);
     wire::write_node_id(writer, m.sender);
     wire::write_node_id(writer, m.receiver);
     writer.bytes(m.nonce);
@@ -132,7 +119,7 @@ bool parse(std::span<const std::uint8_t> datagram, wire::SignedFrame& frame,
     wire::ByteReader reader(frame.body);
     if (frame.header.type == static_cast<std::uint8_t>(Type::Register)) {
         RegisterMessage m;
-        if (!read_group(reader, m.group_id) ||
+        if (!read_group_id(reader, m.group_id) ||
             wire::read_node_id(reader, m.receiver) != wire::FieldError::Ok ||
             !read_array(reader, m.nonce) || !read_array(reader, m.ephemeral) ||
             wire::read_credential(reader, m.credential) != wire::FrameError::Ok ||
@@ -143,7 +130,7 @@ bool parse(std::span<const std::uint8_t> datagram, wire::SignedFrame& frame,
         return true;
     }
     WelcomeMessage m;
-    if (!read_group(reader, m.group_id) ||
+    if (!read_group_id(reader, m.group_id) ||
         wire::read_node_id(reader, m.sender) != wire::FieldError::Ok ||
         wire::read_node_id(reader, m.receiver) != wire::FieldError::Ok ||
         !read_array(reader, m.nonce)) {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "group_id_field.hpp"
 #include "mcsec/control/wire/fields.hpp"
 #include "mcsec/control/wire/frame.hpp"
 
@@ -16,21 +17,6 @@ enum class Type : std::uint8_t { Chunk = 1, Revoked = 2 };
 constexpr const wire::FrameFormat& kFormat = kReplicaFrameFormat;
 static_assert(kReplicaFrameFormat.first_type == static_cast<std::uint8_t>(Type::Chunk) &&
               kReplicaFrameFormat.last_type == static_cast<std::uint8_t>(Type::Revoked));
-
-void write_group(wire::ByteWriter& writer, const std::vector<std::uint8_t>& group) {
-    if (group.empty() || group.size() > 255) throw std::invalid_argument("LKH replica: group id");
-    writer.u8(static_cast<std::uint8_t>(group.size()));
-    writer.bytes(group);
-}
-
-bool read_group(wire::ByteReader& reader, std::vector<std::uint8_t>& group) {
-    const auto length = reader.u8();
-    if (!length || *length == 0) return false;
-    const auto bytes = reader.bytes(*length);
-    if (!bytes) return false;
-    group.assign(bytes->begin(), bytes->end());
-    return true;
-}
 
 void write_ids(wire::ByteWriter& writer, const std::vector<NodeId>& ids) {
     if (ids.size() > 0xffff) throw std::length_error("LKH replica: too many revocations");
@@ -96,7 +82,7 @@ std::vector<std::vector<std::uint8_t>> encode_replica(const TreeReplica& replica
         wire::ByteWriter out(frame);
         const std::size_t start =
             wire::begin_frame(out, kFormat, static_cast<std::uint8_t>(Type::Chunk));
-        write_group(out, replica.group_id);
+        write_group_id(out, replica.group_id);
         wire::write_node_id(out, replica.server);
         out.u64(replica.serial);
         out.u16(static_cast<std::uint16_t>(c));
@@ -114,7 +100,7 @@ std::vector<std::uint8_t> encode_revoked(const RevokedList& list) {
     wire::ByteWriter writer(frame);
     const std::size_t start =
         wire::begin_frame(writer, kFormat, static_cast<std::uint8_t>(Type::Revoked));
-    write_group(writer, list.group_id);
+    write_group_id(writer, list.group_id);
     wire::write_node_id(writer, list.sender);
     write_ids(writer, list.revoked);
     wire::finish_frame(writer, start, kFormat, 0, "LKH revocation list");
@@ -125,7 +111,7 @@ bool parse_revoked(std::span<const std::uint8_t> frame, RevokedList& out) {
     const auto body = body_of(frame, Type::Revoked);
     if (!body) return false;
     wire::ByteReader reader(*body);
-    return read_group(reader, out.group_id) &&
+    return read_group_id(reader, out.group_id) &&
            wire::read_node_id(reader, out.sender) == wire::FieldError::Ok &&
            read_ids(reader, out.revoked) && reader.remaining() == 0;
 }
@@ -137,7 +123,8 @@ ReplicaAssembler::Result ReplicaAssembler::add(std::span<const std::uint8_t> fra
     wire::ByteReader reader(*body);
     std::vector<std::uint8_t> group;
     NodeId server;
-    if (!read_group(reader, group) || wire::read_node_id(reader, server) != wire::FieldError::Ok) {
+    if (!read_group_id(reader, group) ||
+        wire::read_node_id(reader, server) != wire::FieldError::Ok) {
         return Result::Malformed;
     }
     const auto serial = reader.u64();
