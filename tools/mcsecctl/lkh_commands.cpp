@@ -39,11 +39,20 @@ int show_receivers(const Args& args) {
         std::fputs(format_fields(result, kFields).c_str(), stdout);
         return 0;
     }
-    static constexpr Column kFields[] = {
-        {"group", "group"}, {"role", "role"}, {"tree", "tree"}, {"revoked here", "revoked_here"}};
+    static constexpr Column kFields[] = {{"group", "group"},
+                                         {"role", "role"},
+                                         {"tree", "tree"},
+                                         {"tree id", "tree_id"},
+                                         {"replica from", "replica_from"},
+                                         {"revoked here", "revoked_here"}};
     Json summary = result;
     summary.erase("receivers");
     summary.erase("counters");
+    if (const Json& tree = result.value("tree", Json(nullptr)); tree.is_object()) {
+        summary["tree"] = "degree " + render_value(tree.value("degree", Json(nullptr))) +
+                          ", height " + render_value(tree.value("height", Json(nullptr))) + ", " +
+                          render_value(tree.value("capacity", Json(nullptr))) + " leaves";
+    }
     std::fputs(format_fields(summary, kFields).c_str(), stdout);
     if (result.contains("counters") && result["counters"].is_object()) {
         std::fputs(format_fields(result["counters"], {}).c_str(), stdout);
