@@ -19,10 +19,9 @@ std::uint64_t wall_microseconds() {
 
 // What changes whenever the tree does (every flush and State takes a message id; admissions and
 // revocations are counted): a replica is due when this differs from the last replicated one.
-std::uint64_t fingerprint(const lkh::KeyDistribution& d) {
+TreeVersion version_of(const lkh::KeyDistribution& d) {
     const auto& c = d.counters();
-    return d.last_message_id() * 1000003u + c.admissions * 10007u + c.revocations * 101u +
-           d.receivers().size();
+    return {d.last_message_id(), c.admissions, c.revocations};
 }
 
 }  // namespace
@@ -139,7 +138,7 @@ void LkhSenderService::start_serving(GroupState& state, TimePoint now, LkhEffect
         });
     state.rekey_asked = false;
     state.given_epoch = 0;
-    state.replicated_fingerprint = 0;  // the new server replicates at once
+    state.replicated.reset();  // the new server replicates at once
     if (state.trees_continued > continued_before) state.answer_from = now;
     // Revocations this node knows of that the tree may not reflect yet.
     for (const auto& node : state.revoked) state.distribution->revoke(node, now);
@@ -294,7 +293,7 @@ std::vector<std::vector<std::uint8_t>> LkhSenderService::replica_frames(GroupSta
     replica.serial = ++next_serial_;
     replica.revoked.assign(state.revoked.begin(), state.revoked.end());
     replica.state = state.distribution->export_state(now);
-    state.replicated_fingerprint = fingerprint(*state.distribution);
+    state.replicated = version_of(*state.distribution);
     ++state.replicas_sent;
     return lkh::encode_replica(replica);
 }
@@ -302,8 +301,7 @@ std::vector<std::vector<std::uint8_t>> LkhSenderService::replica_frames(GroupSta
 std::vector<LkhSenderService::Outgoing> LkhSenderService::take_replicas(TimePoint now) {
     std::vector<Outgoing> out;
     for (auto& state : groups_) {
-        if (!state->distribution ||
-            fingerprint(*state->distribution) == state->replicated_fingerprint) {
+        if (!state->distribution || version_of(*state->distribution) == state->replicated) {
             continue;
         }
         out.push_back({state->group, replica_frames(*state, now)});

@@ -30,6 +30,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "lkh_effects.hpp"
@@ -41,6 +42,10 @@
 #include "revocation_file.hpp"
 
 namespace mcsec::control {
+
+// Which state of a key server's tree was last replicated: its last message id and how many
+// admissions and revocations it had made.
+using TreeVersion = std::tuple<std::uint64_t, std::uint64_t, std::uint64_t>;
 
 class LkhSenderService {
   public:
@@ -139,8 +144,8 @@ class LkhSenderService {
         std::uint64_t registrations[lkh::kRegistrationVerdictCount] = {};
         std::uint64_t trees_started = 0;
         std::uint64_t trees_continued = 0;
-        std::optional<lkh::TreeReplica> replica;   // the newest from the group's TM
-        std::uint64_t replicated_fingerprint = 0;  // of the tree as last replicated
+        std::optional<lkh::TreeReplica> replica;  // the newest from the group's TM
+        std::optional<TreeVersion> replicated;    // the tree as last replicated
         std::uint64_t replicas_sent = 0;
         std::uint64_t replicas_received = 0;
         std::uint64_t split_brains = 0;
